@@ -16,6 +16,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import MandateError, TurnoverError
+from .party import SLICE
 
 OFFICES = [
     ('mayor', "Mayor"),
@@ -204,7 +205,7 @@ class Mandate(ModelSQL, ModelView):
                     'office', 'authority', 'start_date', 'end_date'}):
             return
         mandates = [m for m in mandates if m.office in SINGLE_OFFICES]
-        for sub_mandates in grouped_slice(mandates):
+        for sub_mandates in grouped_slice(mandates, count=SLICE):
             sub_mandates = list(sub_mandates)
             domain = ['OR']
             for mandate in sub_mandates:
@@ -399,7 +400,7 @@ def match_persons(officials):
         for o in officials if not o.person}
     persons = {}
     authorities = {a for a, _ in wanted}
-    for sub_ids in grouped_slice(list(authorities)):
+    for sub_ids in grouped_slice(list(authorities), count=SLICE):
         for mandate in Mandate.search([
                     ('authority', 'in', list(sub_ids)),
                     ], order=[('start_date', 'ASC')]):
@@ -484,7 +485,7 @@ def parse_officials(data, term=None):
 
     codes = {r[1] for r in records}
     authorities = {}
-    for sub_codes in grouped_slice(list(codes)):
+    for sub_codes in grouped_slice(list(codes), count=SLICE):
         for party in Party.search([
                     ('official_code', 'in', list(sub_codes)),
                     ('kind', 'in', ['commune', 'epci', 'ept']),

@@ -17,12 +17,12 @@ from sql import Literal, Null
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import OfficialDataError
-from .party import EPCI_TYPES, GROUPING_KINDS
+from .party import EPCI_TYPES, GROUPING_KINDS, SLICE
 
 DATA = os.path.join(os.path.dirname(__file__), 'data')
 EPCI_TYPE_CODES = {t for t, _ in EPCI_TYPES if t}
@@ -126,7 +126,7 @@ class OfficialData:
         if not isinstance(row, dict):
             raise self.error('row_not_object', file=filename, row=number)
         for key, type_ in required.items():
-            if not isinstance(row.get(key), type_) or row.get(key) in {''}:
+            if not isinstance(row.get(key), type_) or row.get(key) == '':
                 raise self.error(
                     'row_missing', file=filename, row=number, key=key,
                     code=str(row.get('code', '')),
@@ -380,7 +380,7 @@ class Importer:
                     SUBDIVISION_TYPES[departement['zone']][0],
                     parent if parent != code else None)
         subdivisions = {}
-        for sub_codes in grouped_slice(list(wanted)):
+        for sub_codes in grouped_slice(list(wanted), count=SLICE):
             for subdivision in Subdivision.search([
                         ('code', 'in', list(sub_codes)),
                         ('active', 'in', [True, False]),
@@ -487,7 +487,7 @@ class Importer:
                 [Literal(None) for _ in columns]
                 + [Literal(self.user), Literal(self.now)],
                 where=party.id == Literal(0))
-            for sub_params in grouped_slice(params, 1000):
+            for sub_params in grouped_slice(params, count=SLICE):
                 cursor.executemany(query, [
                         tuple(p[:-1]) + (self.user, self.now, p[-1])
                         for p in sub_params])
@@ -512,7 +512,7 @@ class Importer:
                 int(code_digits) if code_digits else None,
                 self.user, self.now] + [values[c] for c in COLUMNS]
             rows.append(row)
-        for sub_rows in grouped_slice(rows, 1000):
+        for sub_rows in grouped_slice(rows, count=SLICE):
             sub_rows = list(sub_rows)
             if query is None:
                 query, _ = party.insert(
@@ -522,7 +522,7 @@ class Importer:
             self.tick(len(sub_rows))
         # Read back the ids of the new parties
         codes = [a.code for a, _ in to_create]
-        for sub_codes in grouped_slice(codes):
+        for sub_codes in grouped_slice(codes, count=SLICE):
             cursor.execute(*party.select(
                     party.id, party.official_code,
                     where=(party.kind == kind)
@@ -572,7 +572,6 @@ class Importer:
                     (False, successor, self.user, self.now, id_)
                     for successor, id_ in to_merge])
         self.summary['merged'] = len(to_merge)
-        self.summary['updated'] += len(to_merge)
 
     def write_identifiers(self):
         "Create or correct the SIREN identifiers"
@@ -585,10 +584,10 @@ class Importer:
             if authority.siren:
                 sirens[self.ids[key]] = authority.siren
         current = defaultdict(list)
-        for sub_ids in grouped_slice(list(sirens)):
+        for sub_ids in grouped_slice(list(sirens), count=SLICE):
             cursor.execute(*identifier.select(
                     identifier.party, identifier.id, identifier.code,
-                    where=reduce_ids(identifier.party, sub_ids)
+                    where=identifier.party.in_(list(sub_ids))
                     & (identifier.type == 'fr_siren')))
             for party_id, identifier_id, code in cursor:
                 current[party_id].append((identifier_id, code))
@@ -605,7 +604,7 @@ class Importer:
                     identifier.code_compact, identifier.active,
                     identifier.create_uid, identifier.create_date],
                 [[Literal(None)] * 7])
-            for sub in grouped_slice(to_create, 1000):
+            for sub in grouped_slice(to_create, count=SLICE):
                 cursor.executemany(query, [
                         (p, 'fr_siren', s, s, True, self.user, self.now)
                         for p, s in sub])
@@ -631,11 +630,11 @@ class Importer:
                 values[self.ids[key]] = (
                     authority.population, authority.population_total)
         current = {}
-        for sub_ids in grouped_slice(list(values)):
+        for sub_ids in grouped_slice(list(values), count=SLICE):
             cursor.execute(*population.select(
                     population.authority, population.id,
                     population.population, population.population_total,
-                    where=reduce_ids(population.authority, sub_ids)
+                    where=population.authority.in_(list(sub_ids))
                     & (population.year == year)))
             for authority, id_, municipal, total in cursor:
                 current[authority] = (id_, (municipal, total))
@@ -651,7 +650,7 @@ class Importer:
                     population.population, population.population_total,
                     population.create_uid, population.create_date],
                 [[Literal(None)] * 6])
-            for sub in grouped_slice(to_create, 1000):
+            for sub in grouped_slice(to_create, count=SLICE):
                 cursor.executemany(query, [
                         r + (self.user, self.now) for r in sub])
         if to_update:

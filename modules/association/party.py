@@ -8,8 +8,11 @@ from sql.aggregate import Count, Sum
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
+
+# Number of ids in one IN clause
+SLICE = 1000
 
 KINDS = [
     (None, ""),
@@ -176,6 +179,9 @@ class Party(metaclass=PoolMeta):
         help="The authority that took over after a merge.")
     predecessors = fields.One2Many(
         'party.party', 'successor', "Predecessors", readonly=True,
+        filter=[
+            ('active', 'in', [True, False]),
+            ],
         states={
             'invisible': ~Eval('predecessors'),
             },
@@ -263,11 +269,11 @@ class Party(metaclass=PoolMeta):
         population = dict(count)
         for kind, column in [('epci', party.epci), ('ept', party.ept)]:
             ids = [p.id for p in parties if p.kind == kind]
-            for sub_ids in grouped_slice(ids):
+            for sub_ids in grouped_slice(ids, count=SLICE):
                 cursor.execute(*party.select(
                         column, Count(Literal('*')),
                         Sum(party.population),
-                        where=reduce_ids(column, sub_ids)
+                        where=column.in_(list(sub_ids))
                         & (party.active == Literal(True))
                         & (party.kind == 'commune'),
                         group_by=[column]))
@@ -299,10 +305,10 @@ class Party(metaclass=PoolMeta):
         mandate, in_office = cls._current_mandates()
         cursor = Transaction().connection.cursor()
         mayors = dict.fromkeys(map(int, parties))
-        for sub_ids in grouped_slice(mayors.keys()):
+        for sub_ids in grouped_slice(mayors.keys(), count=SLICE):
             cursor.execute(*mandate.select(
                     mandate.authority, mandate.person,
-                    where=reduce_ids(mandate.authority, sub_ids)
+                    where=mandate.authority.in_(list(sub_ids))
                     & (mandate.office == 'mayor')
                     & in_office,
                     order_by=[mandate.start_date.asc]))
@@ -331,10 +337,10 @@ class Party(metaclass=PoolMeta):
         mandate, in_office = cls._current_mandates()
         cursor = Transaction().connection.cursor()
         mandates = defaultdict(list)
-        for sub_ids in grouped_slice(list(map(int, parties))):
+        for sub_ids in grouped_slice(list(map(int, parties)), count=SLICE):
             cursor.execute(*mandate.select(
                     mandate.person, mandate.id,
-                    where=reduce_ids(mandate.person, sub_ids) & in_office,
+                    where=mandate.person.in_(list(sub_ids)) & in_office,
                     order_by=[mandate.start_date.asc, mandate.id.asc]))
             for person, mandate_id in cursor:
                 mandates[person].append(mandate_id)
@@ -357,7 +363,7 @@ class Party(metaclass=PoolMeta):
             p for p in parties
             if p.population is not None and p.population_year]
         existing = {}
-        for sub_parties in grouped_slice(parties):
+        for sub_parties in grouped_slice(parties, count=SLICE):
             for population in Population.search([
                         ('authority', 'in', [p.id for p in sub_parties]),
                         ]):
