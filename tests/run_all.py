@@ -1,0 +1,159 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Run every test of Concorde (called by scripts/test)
+
+1. the tests of every module on SQLite;
+2. the same on PostgreSQL, in a throwaway cluster on 127.0.0.1 that is
+   stopped and removed at the end whatever happens;
+3. the tests that cross modules (tests/: the browser test of the web
+   client served by scripts/run).
+It ends with the line "N passed, N failed" (and skipped when any)."""
+import glob
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = sys.executable
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def postgresql_bin():
+    candidates = sorted(
+        glob.glob('/usr/lib/postgresql/*/bin'),
+        key=lambda p: int(p.split('/')[-2]) if p.split('/')[-2].isdigit()
+        else 0)
+    for path in reversed(candidates):
+        if os.path.exists(os.path.join(path, 'initdb')):
+            return path
+    if shutil.which('initdb') and shutil.which('pg_ctl'):
+        return os.path.dirname(shutil.which('initdb'))
+
+
+class PostgreSQL:
+    "A throwaway PostgreSQL cluster on 127.0.0.1"
+
+    def __init__(self, bindir, workdir):
+        self.bindir = bindir
+        self.datadir = os.path.join(workdir, 'pgdata')
+        self.sockdir = os.path.join(workdir, 'pgsocket')
+        self.port = free_port()
+        self.as_root = os.geteuid() == 0
+        self.started = False
+
+    def command(self, *args):
+        cmd = [os.path.join(self.bindir, args[0]), *args[1:]]
+        if self.as_root:
+            # initdb and pg_ctl refuse to run as root
+            cmd = ['runuser', '-u', 'postgres', '--'] + cmd
+        return cmd
+
+    def start(self):
+        for path in [self.datadir, self.sockdir]:
+            os.makedirs(path)
+            if self.as_root:
+                shutil.chown(path, 'postgres', 'postgres')
+        if self.as_root:
+            shutil.chown(os.path.dirname(self.datadir), 'postgres')
+        subprocess.run(self.command(
+                'initdb', '-D', self.datadir, '--auth=trust', '-E', 'UTF8',
+                '--locale=C.UTF-8', '-U', 'postgres'),
+            check=True, stdout=subprocess.DEVNULL)
+        with open(os.path.join(self.datadir, 'postgresql.conf'), 'a') as fp:
+            fp.write(
+                f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
+                f"unix_socket_directories = '{self.sockdir}'\n"
+                "fsync = off\nsynchronous_commit = off\n"
+                "full_page_writes = off\nmax_connections = 200\n")
+        subprocess.run(self.command(
+                'pg_ctl', '-D', self.datadir, '-w', '-l',
+                os.path.join(self.datadir, 'server.log'), 'start'),
+            check=True, stdout=subprocess.DEVNULL)
+        self.started = True
+        return f'postgresql://postgres@127.0.0.1:{self.port}/'
+
+    def stop(self):
+        if self.started:
+            subprocess.run(self.command(
+                    'pg_ctl', '-D', self.datadir, '-m', 'fast', '-w',
+                    'stop'), stdout=subprocess.DEVNULL)
+            self.started = False
+
+
+def run_suite(name, start, env, workdir):
+    print(f"\n===== {name}", flush=True)
+    result_file = os.path.join(workdir, f'{name}.json'.replace(' ', '-'))
+    env = dict(os.environ, **env)
+    started = time.monotonic()
+    subprocess.run(
+        [PYTHON, '-m', 'tests.suite', result_file, start,
+            'modules' if start == 'modules' else '.'],
+        cwd=TOP, env=env)
+    duration = time.monotonic() - started
+    try:
+        with open(result_file) as fp:
+            counts = json.load(fp)
+    except (FileNotFoundError, ValueError):
+        # The suite could not even start
+        counts = {'run': 1, 'passed': 0, 'failed': 1, 'skipped': 0}
+    print(f"===== {name}: {counts['passed']} passed, {counts['failed']} "
+        f"failed, {counts['skipped']} skipped in {duration:.0f} s",
+        flush=True)
+    return counts
+
+
+def main():
+    workdir = tempfile.mkdtemp(prefix='concorde-test-')
+    if os.geteuid() == 0:
+        os.chmod(workdir, 0o755)
+    totals = {'passed': 0, 'failed': 0, 'skipped': 0}
+    bindir = postgresql_bin()
+    if not bindir:
+        print("PostgreSQL server binaries (initdb, pg_ctl) are missing: "
+            "install them (Debian: apt-get install postgresql).",
+            file=sys.stderr)
+        return 2
+    postgresql = PostgreSQL(bindir, workdir)
+    suites = []
+    try:
+        suites.append(('modules on SQLite', 'modules', {
+                    'TRYTOND_DATABASE_URI': 'sqlite://',
+                    'DB_NAME': ':memory:',
+                    'DB_CACHE': os.path.join(workdir, 'cache-sqlite'),
+                    }))
+        uri = postgresql.start()
+        suites.append(('modules on PostgreSQL', 'modules', {
+                    'TRYTOND_DATABASE_URI': uri,
+                    'DB_NAME': 'test',
+                    'DB_CACHE': 'postgresql://',
+                    }))
+        suites.append(('across modules', 'tests', {
+                    'CONCORDE_TEST_WORKDIR': workdir,
+                    }))
+        for name, start, env in suites:
+            counts = run_suite(name, start, env, workdir)
+            for key in totals:
+                totals[key] += counts[key]
+    finally:
+        postgresql.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    line = f"{totals['passed']} passed, {totals['failed']} failed"
+    if totals['skipped']:
+        line += f", {totals['skipped']} skipped"
+    print()
+    print(line)
+    return 0 if not totals['failed'] and totals['passed'] else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
