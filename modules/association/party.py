@@ -271,7 +271,7 @@ class Party(metaclass=PoolMeta):
             ids = [p.id for p in parties if p.kind == kind]
             for sub_ids in grouped_slice(ids, count=SLICE):
                 cursor.execute(*party.select(
-                        column, Count(Literal('*')),
+                        column, Count(party.id),
                         Sum(party.population),
                         where=column.in_(list(sub_ids))
                         & (party.active == Literal(True))

@@ -107,7 +107,7 @@ class WebClientTestCase(unittest.TestCase):
         page = self.page
         page.goto(self.url)
         page.wait_for_selector('#login')
-        expect(page.locator('#database')).to_have_value('browser')
+        expect(page.locator('input#database')).to_have_value('browser')
         page.fill('#login', login)
         page.keyboard.press('Enter')
         page.wait_for_selector('input[type=password]:visible')
@@ -146,7 +146,7 @@ class WebClientTestCase(unittest.TestCase):
         self.screenshot('02-communes')
 
         # Search a commune by name
-        search = tab.locator('input.form-control[type=search]').first
+        search = tab.get_by_placeholder('Rechercher').first
         search.fill('Versailles')
         search.press('Enter')
         expect(tab.get_by_text("Versailles", exact=True).first).to_be_visible(
