@@ -100,7 +100,7 @@ setup(
     install_requires=sorted(requires),
     extras_require={
         'postgresql': ['psycopg[binary,pool] >= 3'],
-        'test': ['playwright >= 1.40', 'flake8', 'isort'],
+        'test': ['playwright >= 1.40', 'flake8'],
         },
     entry_points={
         'trytond.modules': sorted(entry_points),

@@ -227,10 +227,11 @@ class Mandate(ModelSQL, ModelView):
                 for other in others[mandate.authority.id, mandate.office]:
                     if other == mandate:
                         continue
-                    if ((not other.end_date
-                                or other.end_date >= mandate.start_date)
-                            and (not mandate.end_date
-                                or other.start_date <= mandate.end_date)):
+                    ends_after = (not other.end_date
+                        or other.end_date >= mandate.start_date)
+                    starts_before = (not mandate.end_date
+                        or other.start_date <= mandate.end_date)
+                    if ends_after and starts_before:
                         raise MandateError(gettext(
                                 'association.msg_mandate_single_office',
                                 mandate=mandate.rec_name,

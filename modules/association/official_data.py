@@ -738,4 +738,3 @@ class Import(Wizard):
         return {
             k: v for k, v in getattr(self, 'summary', {}).items()
             if k in fields}
-

@@ -452,4 +452,3 @@ class Population(ModelSQL, ModelView):
     @classmethod
     def default_year(cls):
         return Pool().get('ir.date').today().year
-
