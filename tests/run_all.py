@@ -51,6 +51,12 @@ class PostgreSQL:
         self.as_root = os.geteuid() == 0
         self.started = False
 
+    def run(self, *args, **kwargs):
+        # The postgres user may not enter the current folder
+        return subprocess.run(
+            self.command(*args), cwd='/', stdout=subprocess.DEVNULL,
+            **kwargs)
+
     def command(self, *args):
         cmd = [os.path.join(self.bindir, args[0]), *args[1:]]
         if self.as_root:
@@ -65,28 +71,25 @@ class PostgreSQL:
                 shutil.chown(path, 'postgres', 'postgres')
         if self.as_root:
             shutil.chown(os.path.dirname(self.datadir), 'postgres')
-        subprocess.run(self.command(
-                'initdb', '-D', self.datadir, '--auth=trust', '-E', 'UTF8',
-                '--locale=C.UTF-8', '-U', 'postgres'),
-            check=True, stdout=subprocess.DEVNULL)
+        self.run(
+            'initdb', '-D', self.datadir, '--auth=trust', '-E', 'UTF8',
+            '--locale=C.UTF-8', '-U', 'postgres', check=True)
         with open(os.path.join(self.datadir, 'postgresql.conf'), 'a') as fp:
             fp.write(
                 f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
                 f"unix_socket_directories = '{self.sockdir}'\n"
                 "fsync = off\nsynchronous_commit = off\n"
                 "full_page_writes = off\nmax_connections = 200\n")
-        subprocess.run(self.command(
-                'pg_ctl', '-D', self.datadir, '-w', '-l',
-                os.path.join(self.datadir, 'server.log'), 'start'),
-            check=True, stdout=subprocess.DEVNULL)
+        self.run(
+            'pg_ctl', '-D', self.datadir, '-w', '-l',
+            os.path.join(self.datadir, 'server.log'), 'start', check=True)
         self.started = True
         return f'postgresql://postgres@127.0.0.1:{self.port}/'
 
     def stop(self):
         if self.started:
-            subprocess.run(self.command(
-                    'pg_ctl', '-D', self.datadir, '-m', 'fast', '-w',
-                    'stop'), stdout=subprocess.DEVNULL)
+            self.run(
+                'pg_ctl', '-D', self.datadir, '-m', 'fast', '-w', 'stop')
             self.started = False
 
 
