@@ -452,7 +452,6 @@ class Importer:
         pool = Pool()
         Party = pool.get('party.party')
         party = Party.__table__()
-        cursor = Transaction().connection.cursor()
         to_create = []
         to_update = defaultdict(list)
         for authority in authorities:
@@ -479,18 +478,8 @@ class Importer:
                 self.summary['unchanged'] += 1
             self.tick()
 
-        for columns, params in to_update.items():
-            # Literal values are parameters: one query for many rows
-            query, _ = party.update(
-                [getattr(party, c) for c in columns]
-                + [party.write_uid, party.write_date],
-                [Literal(None) for _ in columns]
-                + [Literal(self.user), Literal(self.now)],
-                where=party.id == Literal(0))
-            for sub_params in grouped_slice(params, count=SLICE):
-                cursor.executemany(query, [
-                        tuple(p[:-1]) + (self.user, self.now, p[-1])
-                        for p in sub_params])
+        for columns, rows in to_update.items():
+            self.update(party, list(columns), rows)
 
         if to_create:
             self.create(kind, to_create)
@@ -503,22 +492,17 @@ class Importer:
         cursor = transaction.connection.cursor()
         codes = self.party_codes(len(to_create))
         columns = ['kind', 'official_code', 'code', 'code_alnum',
-            'code_digit', 'create_uid', 'create_date'] + COLUMNS
-        query = None
+            'code_digit'] + COLUMNS
         rows = []
         for (authority, values), code in zip(to_create, codes):
             code_digits = re.sub(r'\D', '', code)[-18:]
-            row = [kind, authority.code, code, re.sub(r'[\W_]', '', code),
-                int(code_digits) if code_digits else None,
-                self.user, self.now] + [values[c] for c in COLUMNS]
-            rows.append(row)
+            rows.append([
+                    kind, authority.code, code, re.sub(r'[\W_]', '', code),
+                    int(code_digits) if code_digits else None]
+                + [values[c] for c in COLUMNS])
         for sub_rows in grouped_slice(rows, count=SLICE):
             sub_rows = list(sub_rows)
-            if query is None:
-                query, _ = party.insert(
-                    [getattr(party, c) for c in columns],
-                    [[Literal(None)] * len(columns)])
-            cursor.executemany(query, [tuple(r) for r in sub_rows])
+            self.insert(party, columns, sub_rows)
             self.tick(len(sub_rows))
         # Read back the ids of the new parties
         codes = [a.code for a, _ in to_create]
@@ -546,7 +530,6 @@ class Importer:
         pool = Pool()
         Party = pool.get('party.party')
         party = Party.__table__()
-        cursor = Transaction().connection.cursor()
         to_merge = []
         for authority in self.data.authorities.values():
             if authority.kind != 'commune' or not authority.former_codes:
@@ -561,16 +544,8 @@ class Importer:
                     continue
                 if row['active'] or row['successor'] != successor:
                     to_merge.append((successor, row['id']))
-        if to_merge:
-            query, _ = party.update(
-                [party.active, party.successor,
-                    party.write_uid, party.write_date],
-                [Literal(False), Literal(None),
-                    Literal(self.user), Literal(self.now)],
-                where=party.id == Literal(0))
-            cursor.executemany(query, [
-                    (False, successor, self.user, self.now, id_)
-                    for successor, id_ in to_merge])
+        self.update(party, ['active', 'successor'], [
+                (False, successor, id_) for successor, id_ in to_merge])
         self.summary['merged'] = len(to_merge)
 
     def write_identifiers(self):
@@ -598,24 +573,11 @@ class Importer:
                 to_create.append((party_id, siren))
             elif siren not in {c for _, c in identifiers}:
                 to_update.append((identifiers[0][0], siren))
-        if to_create:
-            query, _ = identifier.insert([
-                    identifier.party, identifier.type, identifier.code,
-                    identifier.code_compact, identifier.active,
-                    identifier.create_uid, identifier.create_date],
-                [[Literal(None)] * 7])
-            for sub in grouped_slice(to_create, count=SLICE):
-                cursor.executemany(query, [
-                        (p, 'fr_siren', s, s, True, self.user, self.now)
-                        for p, s in sub])
-        if to_update:
-            query, _ = identifier.update(
-                [identifier.code, identifier.code_compact,
-                    identifier.write_uid, identifier.write_date],
-                [Literal(None)] * 4,
-                where=identifier.id == Literal(0))
-            cursor.executemany(query, [
-                    (s, s, self.user, self.now, i) for i, s in to_update])
+        self.insert(identifier,
+            ['party', 'type', 'code', 'code_compact', 'active'],
+            [(p, 'fr_siren', s, s, True) for p, s in to_create])
+        self.update(identifier, ['code', 'code_compact'],
+            [(s, s, i) for i, s in to_update])
 
     def write_populations(self):
         "Record the populations of the vintage in the history"
@@ -644,23 +606,40 @@ class Importer:
                 to_create.append((authority, year) + figures)
             elif current[authority][1] != figures:
                 to_update.append(figures + (current[authority][0],))
-        if to_create:
-            query, _ = population.insert([
-                    population.authority, population.year,
-                    population.population, population.population_total,
-                    population.create_uid, population.create_date],
-                [[Literal(None)] * 6])
-            for sub in grouped_slice(to_create, count=SLICE):
-                cursor.executemany(query, [
-                        r + (self.user, self.now) for r in sub])
-        if to_update:
-            query, _ = population.update(
-                [population.population, population.population_total,
-                    population.write_uid, population.write_date],
-                [Literal(None)] * 4,
-                where=population.id == Literal(0))
+        self.insert(population,
+            ['authority', 'year', 'population', 'population_total'],
+            to_create)
+        self.update(population, ['population', 'population_total'],
+            to_update)
+
+    def insert(self, table, columns, rows):
+        "Insert the rows of values of the columns with one query"
+        if not rows:
+            return
+        cursor = Transaction().connection.cursor()
+        columns = columns + ['create_uid', 'create_date']
+        # Literal values are parameters: one query for every row
+        query, _ = table.insert(
+            [getattr(table, c) for c in columns],
+            [[Literal(None)] * len(columns)])
+        for sub_rows in grouped_slice(rows, count=SLICE):
             cursor.executemany(query, [
-                    r[:2] + (self.user, self.now, r[2]) for r in to_update])
+                    tuple(r) + (self.user, self.now) for r in sub_rows])
+
+    def update(self, table, columns, rows):
+        "Update the columns with the values of rows, ending with the id"
+        if not rows:
+            return
+        cursor = Transaction().connection.cursor()
+        columns = columns + ['write_uid', 'write_date']
+        query, _ = table.update(
+            [getattr(table, c) for c in columns],
+            [Literal(None)] * len(columns),
+            where=table.id == Literal(0))
+        for sub_rows in grouped_slice(rows, count=SLICE):
+            cursor.executemany(query, [
+                    tuple(r[:-1]) + (self.user, self.now, r[-1])
+                    for r in sub_rows])
 
 
 def import_official_data(data, progress=None):
