@@ -75,7 +75,11 @@ def module_files(name):
 packages, package_data, entry_points = {}, {}, []
 own = set(module_names())
 requires = {
-    series_require('trytond'),
+    # PDF reports from HTML templates and QR codes on badges, as trytond
+    # renders them
+    series_require('trytond[qrcode,weasyprint]'),
+    # iCalendar invitations of events and meetings
+    'icalendar >= 5',
     series_require('proteus'),
     'python-sql >= 1.5',
     }
@@ -100,7 +104,7 @@ setup(
     install_requires=sorted(requires),
     extras_require={
         'postgresql': ['psycopg[binary,pool] >= 3'],
-        'test': ['playwright >= 1.40', 'flake8'],
+        'test': ['playwright >= 1.40', 'flake8', 'pypdf'],
         },
     entry_points={
         'trytond.modules': sorted(entry_points),

@@ -7,7 +7,12 @@
    stopped and removed at the end whatever happens;
 3. the tests that cross modules (tests/: the browser test of the web
    client served by scripts/run).
-It ends with the line "N passed, N failed" (and skipped when any)."""
+It ends with the line "N passed, N failed" (and skipped when any).
+
+Usage: run_all.py [MODULE ...]
+With module names, only those modules' tests run, on both backends (the
+tests across modules are left out): what a developer runs while working on
+one module."""
 import glob
 import json
 import os
@@ -95,12 +100,13 @@ class PostgreSQL:
 
 def run_suite(name, start, env, workdir):
     print(f"\n===== {name}", flush=True)
-    result_file = os.path.join(workdir, f'{name}.json'.replace(' ', '-'))
+    result_file = os.path.join(
+        workdir, f'{name}.json'.replace(' ', '-').replace('/', '-'))
     env = dict(os.environ, **env)
     started = time.monotonic()
     subprocess.run(
         [PYTHON, '-m', 'tests.suite', result_file, start,
-            'modules' if start == 'modules' else '.'],
+            'modules' if start.startswith('modules') else '.'],
         cwd=TOP, env=env)
     duration = time.monotonic() - started
     try:
@@ -115,7 +121,7 @@ def run_suite(name, start, env, workdir):
     return counts
 
 
-def main():
+def main(modules=None):
     workdir = tempfile.mkdtemp(prefix='concorde-test-')
     if os.geteuid() == 0:
         os.chmod(workdir, 0o755)
@@ -128,21 +134,27 @@ def main():
         return 2
     postgresql = PostgreSQL(bindir, workdir)
     suites = []
+    starts = [f'modules/{m}' for m in modules] if modules else ['modules']
+    for start in starts if modules else []:
+        if not os.path.isfile(os.path.join(TOP, start, 'tryton.cfg')):
+            print(f"No module {start}", file=sys.stderr)
+            return 2
     try:
-        suites.append(('modules on SQLite', 'modules', {
+        suites.extend((f'{start} on SQLite', start, {
                     'TRYTOND_DATABASE_URI': 'sqlite://',
                     'DB_NAME': ':memory:',
                     'DB_CACHE': os.path.join(workdir, 'cache-sqlite'),
-                    }))
+                    }) for start in starts)
         uri = postgresql.start()
-        suites.append(('modules on PostgreSQL', 'modules', {
+        suites.extend((f'{start} on PostgreSQL', start, {
                     'TRYTOND_DATABASE_URI': uri,
                     'DB_NAME': 'test',
                     'DB_CACHE': 'postgresql://',
-                    }))
-        suites.append(('across modules', 'tests', {
-                    'CONCORDE_TEST_WORKDIR': workdir,
-                    }))
+                    }) for start in starts)
+        if not modules:
+            suites.append(('across modules', 'tests', {
+                        'CONCORDE_TEST_WORKDIR': workdir,
+                        }))
         for name, start, env in suites:
             counts = run_suite(name, start, env, workdir)
             for key in totals:
@@ -159,4 +171,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
