@@ -80,6 +80,8 @@ requires = {
     series_require('trytond[qrcode,weasyprint]'),
     # iCalendar invitations of events and meetings
     'icalendar >= 5',
+    # The speed-meeting scheduler (CP-SAT solver)
+    'ortools >= 9.10',
     series_require('proteus'),
     'python-sql >= 1.5',
     }
@@ -104,7 +106,7 @@ setup(
     install_requires=sorted(requires),
     extras_require={
         'postgresql': ['psycopg[binary,pool] >= 3'],
-        'test': ['playwright >= 1.40', 'flake8', 'pypdf'],
+        'test': ['playwright >= 1.40', 'flake8', 'pypdf', 'hypothesis'],
         },
     entry_points={
         'trytond.modules': sorted(entry_points),
