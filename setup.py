@@ -82,6 +82,8 @@ requires = {
     'icalendar >= 5',
     # The speed-meeting scheduler (CP-SAT solver)
     'ortools >= 9.10',
+    # The HTML templates of the portal (autoescaped)
+    'Jinja2 >= 3.1',
     series_require('proteus'),
     'python-sql >= 1.5',
     }
