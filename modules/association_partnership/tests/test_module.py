@@ -1,0 +1,12 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class AssociationPartnershipTestCase(ModuleTestCase):
+    "Test Association Partnership module"
+    module = 'association_partnership'
+    extras = ['account_fr']
+
+
+del ModuleTestCase
