@@ -1,8 +1,18 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
+from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+
+def lang():
+    pool = Pool()
+    Lang = pool.get('ir.lang')
+    return Lang.get(Transaction().language)
+
 
 LOGO_PLACEMENTS = [
     (None, ""),
@@ -46,6 +56,7 @@ class Level(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     logo_placement = fields.Selection(
         LOGO_PLACEMENTS, "Logo Placement",
         help="Where the partner's logo appears.")
+    logo_placement_string = logo_placement.translated('logo_placement')
     speaking_slots = fields.Integer(
         "Speaking Slots",
         domain=['OR',
@@ -64,6 +75,32 @@ class Level(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
             ],
         help="The number of free invitations to the events.")
     description = fields.Text("Description", translate=True)
+
+    def get_benefits(self):
+        "Yield the benefit keys and descriptions the level gives"
+        if self.stand:
+            if self.stand_size:
+                yield 'stand', gettext(
+                    'association_partnership.msg_benefit_stand_size',
+                    size=lang().format_number(self.stand_size, digits=1))
+            else:
+                yield 'stand', gettext(
+                    'association_partnership.msg_benefit_stand')
+        if self.logo_placement:
+            yield 'logo', gettext(
+                'association_partnership.msg_benefit_logo',
+                placement=self.logo_placement_string)
+        if self.speaking_slots:
+            yield 'speaking', gettext(
+                'association_partnership.msg_benefit_speaking',
+                slots=self.speaking_slots)
+        if self.speed_meeting_access:
+            yield 'speed_meeting', gettext(
+                'association_partnership.msg_benefit_speed_meeting')
+        if self.invitations:
+            yield 'invitations', gettext(
+                'association_partnership.msg_benefit_invitations',
+                invitations=self.invitations)
 
     @classmethod
     def default_stand(cls):

@@ -1,0 +1,799 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+
+from trytond.i18n import gettext
+from trytond.model import (
+    Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, PYSONEncoder
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+from .exceptions import (
+    ConventionDeleteError, ConventionError, ConventionValidationError,
+    SignatoryValidationError)
+
+# Number of ids in one IN clause
+SLICE = 1000
+
+KINDS = [
+    ('partnership', "Partnership"),
+    ('sponsorship', "Sponsorship"),
+    ('cooperation', "Cooperation between Associations"),
+    ('experimentation', "Experimentation Agreement with a Commune"),
+    ]
+STATES = [
+    ('draft', "Draft"),
+    ('negotiation', "In Negotiation"),
+    ('signed', "Signed"),
+    ('active', "Active"),
+    ('expired', "Expired"),
+    ('terminated', "Terminated"),
+    ]
+RENEWALS = [
+    ('none', "None"),
+    ('tacit', "Tacit"),
+    ('explicit', "Explicit"),
+    ]
+# States of a convention that binds its parties (or has bound them)
+SIGNED_STATES = {'signed', 'active', 'expired', 'terminated'}
+
+
+class Convention(Workflow, ModelSQL, ModelView):
+    "Convention"
+    __name__ = 'association.convention'
+    _rec_name = 'number'
+
+    _states = {
+        'readonly': Eval('state').in_(list(SIGNED_STATES)),
+        }
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True,
+        states={
+            'readonly': Eval('state') != 'draft',
+            })
+    number = fields.Char(
+        "Number", readonly=True,
+        help="Given by the sequence of the configuration "
+        "when the convention leaves the draft.")
+    kind = fields.Selection(KINDS, "Kind", required=True, states=_states)
+    parties = fields.Many2Many(
+        'association.convention-party.party', 'convention', 'party',
+        "Counterparts", states=_states,
+        help="The parties that sign the convention with the association.")
+    object = fields.Char(
+        "Object", required=True, states=_states,
+        help="What the convention is about.")
+    description = fields.Text("Description", states=_states)
+    level = fields.Many2One(
+        'association.partnership.level', "Partnership Level",
+        ondelete='RESTRICT', states=_states,
+        help="The level gives the partner its benefits "
+        "and the default yearly contribution.")
+    owner = fields.Many2One(
+        'res.user', "Owner",
+        help="The member of staff who follows the convention "
+        "and receives its reminders.")
+    signature_date = fields.Date(
+        "Signature Date",
+        states={
+            'readonly': _states['readonly'],
+            'required': Eval('state').in_(list(SIGNED_STATES)),
+            })
+    signature_place = fields.Char(
+        "Signature Place", states=_states,
+        help="Where the convention was signed, for example a congress.")
+    signatories = fields.One2Many(
+        'association.convention.signatory', 'convention', "Signatories",
+        states=_states)
+    start_date = fields.Date(
+        "Start Date",
+        states={
+            'readonly': _states['readonly'],
+            'required': Eval('state').in_(list(SIGNED_STATES)),
+            })
+    end_date = fields.Date(
+        "End Date",
+        states={
+            'readonly': Eval('state').in_(['expired', 'terminated']),
+            'required': Eval('state').in_(list(SIGNED_STATES)),
+            },
+        help="The last day of the convention.")
+    renewal = fields.Selection(
+        RENEWALS, "Renewal", required=True, states=_states,
+        help="Tacit: the convention goes on for the same period "
+        "unless notice is given.\n"
+        "Explicit: a new convention must be signed to renew it.")
+    notice_period = fields.Integer(
+        "Notice Period",
+        domain=['OR',
+            ('notice_period', '=', None),
+            ('notice_period', '>=', 0),
+            ],
+        states={
+            'readonly': _states['readonly'],
+            'invisible': Eval('renewal') != 'tacit',
+            },
+        help="In months before the end date.")
+    notice_date = fields.Function(
+        fields.Date(
+            "Notice Date",
+            states={
+                'invisible': Eval('renewal') != 'tacit',
+                },
+            help="The last day to give notice before "
+            "the convention is renewed."),
+        'on_change_with_notice_date')
+    termination_date = fields.Date(
+        "Termination Date", readonly=True)
+    predecessor = fields.Many2One(
+        'association.convention', "Predecessor", readonly=True,
+        ondelete='RESTRICT',
+        help="The convention this one renews.")
+    successor = fields.Function(
+        fields.Many2One('association.convention', "Successor",
+            help="The convention that renews this one."),
+        'get_successor')
+    first_convention = fields.Many2One(
+        'association.convention', "First Convention", readonly=True,
+        ondelete='RESTRICT',
+        help="The first convention of the renewal chain.")
+    chain = fields.Function(
+        fields.Many2Many(
+            'association.convention', None, None, "Renewal Chain",
+            help="All the conventions of the renewal chain, "
+            "from the first to the last."),
+        'get_chain')
+    commitments = fields.One2Many(
+        'association.convention.commitment', 'convention', "Commitments",
+        states={
+            'readonly': Eval('state').in_(['expired', 'terminated']),
+            },
+        help="What each side owes the other.")
+    attachment = fields.Binary(
+        "Signed Document", filename='attachment_name',
+        file_id='attachment_id')
+    attachment_name = fields.Char("Signed Document Name")
+    attachment_id = fields.Char("Signed Document ID", readonly=True)
+    state = fields.Selection(
+        STATES, "State", readonly=True, required=True, sort=False)
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        cls.number.search_unaccented = False
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.number, Index.Similarity())),
+                Index(
+                    t, (t.state, Index.Equality(cardinality='low')),
+                    (t.end_date, Index.Range())),
+                })
+        cls._order = [
+            ('start_date', 'DESC NULLS FIRST'),
+            ('id', 'DESC'),
+            ]
+        cls._transitions |= {
+            ('draft', 'negotiation'),
+            ('negotiation', 'draft'),
+            ('draft', 'signed'),
+            ('negotiation', 'signed'),
+            ('signed', 'active'),
+            ('active', 'expired'),
+            ('signed', 'terminated'),
+            ('active', 'terminated'),
+            }
+        cls._buttons.update({
+                'draft': {
+                    'invisible': Eval('state') != 'negotiation',
+                    'icon': 'tryton-back',
+                    'depends': ['state'],
+                    },
+                'negotiate': {
+                    'invisible': Eval('state') != 'draft',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'sign': {
+                    'invisible': ~Eval('state').in_(['draft', 'negotiation']),
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'activate': {
+                    'invisible': Eval('state') != 'signed',
+                    'icon': 'tryton-launch',
+                    'depends': ['state'],
+                    },
+                'expire': {
+                    'invisible': Eval('state') != 'active',
+                    'icon': 'tryton-close',
+                    'depends': ['state'],
+                    },
+                'terminate': {
+                    'invisible': ~Eval('state').in_(['signed', 'active']),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'renew': {
+                    # Visible on drafts to explain why they cannot be renewed
+                    'invisible': Bool(Eval('successor')),
+                    'icon': 'tryton-refresh',
+                    'depends': ['successor'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_owner(cls):
+        return Transaction().user or None
+
+    @classmethod
+    def default_kind(cls):
+        return 'partnership'
+
+    @classmethod
+    def default_renewal(cls):
+        return 'explicit'
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @fields.depends('renewal', 'end_date', 'notice_period')
+    def on_change_with_notice_date(self, name=None):
+        if self.renewal == 'tacit' and self.end_date:
+            return self.end_date - relativedelta(
+                months=self.notice_period or 0)
+
+    def get_rec_name(self, name):
+        if self.number:
+            return '%s - %s' % (self.number, self.object)
+        return self.object
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('number', *clause[1:]),
+            ('object', *clause[1:]),
+            ('parties.name', *clause[1:]),
+            ]
+
+    @classmethod
+    def get_successor(cls, conventions, name):
+        successors = dict.fromkeys(map(int, conventions))
+        for sub_conventions in grouped_slice(conventions, count=SLICE):
+            for successor in cls.search([
+                        ('predecessor', 'in', [c.id for c in sub_conventions]),
+                        ], order=[('id', 'DESC')]):
+                successors[successor.predecessor.id] = successor.id
+        return successors
+
+    @classmethod
+    def get_chain(cls, conventions, name):
+        firsts = defaultdict(list)
+        for convention in conventions:
+            firsts[(convention.first_convention or convention).id].append(
+                convention.id)
+        chains = {c.id: [] for c in conventions}
+        for sub_firsts in grouped_slice(list(firsts), count=SLICE):
+            sub_firsts = list(sub_firsts)
+            members = cls.search(['OR',
+                    ('id', 'in', sub_firsts),
+                    ('first_convention', 'in', sub_firsts),
+                    ], order=[('start_date', 'ASC NULLS LAST'), ('id', 'ASC')])
+            for member in members:
+                first = (member.first_convention or member).id
+                for convention_id in firsts[first]:
+                    chains[convention_id].append(member.id)
+        return chains
+
+    @classmethod
+    def validate_fields(cls, conventions, field_names):
+        super().validate_fields(conventions, field_names)
+        cls.check_dates(conventions, field_names)
+
+    @classmethod
+    def check_dates(cls, conventions, field_names=None):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        if field_names and not (field_names & {'start_date', 'end_date'}):
+            return
+        lang = Lang.get()
+        for convention in conventions:
+            if (convention.start_date and convention.end_date
+                    and convention.end_date < convention.start_date):
+                raise ConventionValidationError(gettext(
+                        'association_partnership'
+                        '.msg_convention_end_before_start',
+                        convention=convention.rec_name,
+                        start_date=lang.strftime(convention.start_date),
+                        end_date=lang.strftime(convention.end_date)))
+
+    @classmethod
+    def check_modification(
+            cls, mode, conventions, values=None, external=False):
+        super().check_modification(
+            mode, conventions, values=values, external=external)
+        if mode == 'delete':
+            for convention in conventions:
+                if convention.state in SIGNED_STATES:
+                    raise ConventionDeleteError(gettext(
+                            'association_partnership'
+                            '.msg_convention_delete_signed',
+                            convention=convention.rec_name))
+
+    @classmethod
+    def copy(cls, conventions, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('number', None)
+        default.setdefault('state', 'draft')
+        default.setdefault('signature_date', None)
+        default.setdefault('termination_date', None)
+        default.setdefault('predecessor', None)
+        default.setdefault('first_convention', None)
+        default.setdefault('attachment', None)
+        default.setdefault('attachment_name', None)
+        return super().copy(conventions, default=default)
+
+    @classmethod
+    def set_number(cls, conventions):
+        pool = Pool()
+        Configuration = pool.get('association.partnership.configuration')
+        config = Configuration(1)
+        conventions = [c for c in conventions if not c.number]
+        if conventions:
+            for convention, number in zip(
+                    conventions,
+                    config.convention_sequence.get_many(len(conventions))):
+                convention.number = number
+            cls.save(conventions)
+
+    @classmethod
+    def check_sign(cls, conventions):
+        for convention in conventions:
+            for field in ['signature_date', 'start_date', 'end_date']:
+                if not getattr(convention, field):
+                    raise ConventionError(gettext(
+                            'association_partnership'
+                            '.msg_convention_sign_missing',
+                            convention=convention.rec_name,
+                            field=cls.fields_get([field])[field]['string']))
+            if not convention.parties:
+                raise ConventionError(gettext(
+                        'association_partnership.msg_convention_no_party',
+                        convention=convention.rec_name))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('draft')
+    def draft(cls, conventions):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('negotiation')
+    def negotiate(cls, conventions):
+        cls.set_number(conventions)
+        cls.create_benefit_commitments(conventions)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('signed')
+    def sign(cls, conventions):
+        cls.check_sign(conventions)
+        cls.set_number(conventions)
+        cls.create_benefit_commitments(conventions)
+
+    @classmethod
+    def create_benefit_commitments(cls, conventions):
+        "Turn the benefits of the level into commitments of the association"
+        pool = Pool()
+        Commitment = pool.get('association.convention.commitment')
+        commitments = []
+        for convention in conventions:
+            if not convention.level:
+                continue
+            existing = {c.benefit for c in convention.commitments}
+            for benefit, description in convention.level.get_benefits():
+                if benefit in existing:
+                    continue
+                commitments.append(Commitment(
+                        convention=convention,
+                        side='association',
+                        benefit=benefit,
+                        description=description,
+                        due_date=convention.start_date,
+                        owner=convention.owner,
+                        state='todo'))
+        Commitment.save(commitments)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('active')
+    def activate(cls, conventions):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('expired')
+    def expire(cls, conventions):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('terminated')
+    def terminate(cls, conventions):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        today = Date.today()
+        for convention in conventions:
+            if not convention.termination_date:
+                convention.termination_date = today
+        cls.save(conventions)
+
+    @classmethod
+    def on_modification(cls, mode, conventions, field_names=None):
+        super().on_modification(mode, conventions, field_names=field_names)
+        if mode == 'write' and 'state' in field_names:
+            cls.update_partnership_level(conventions)
+
+    @classmethod
+    def update_partnership_level(cls, conventions):
+        "Set the level of the parties from their active conventions"
+        pool = Pool()
+        Party = pool.get('party.party')
+        parties = {p for c in conventions for p in c.parties}
+        levels = {p: None for p in parties}
+        for sub_parties in grouped_slice(list(parties), count=SLICE):
+            active = cls.search([
+                    ('parties', 'in', [p.id for p in sub_parties]),
+                    ('state', '=', 'active'),
+                    ('level', '!=', None),
+                    ])
+            for convention in active:
+                for party in convention.parties:
+                    if party not in levels:
+                        continue
+                    level = levels[party]
+                    if (not level
+                            or (convention.level.sequence or 0)
+                            < (level.sequence or 0)):
+                        levels[party] = convention.level
+        to_write = defaultdict(list)
+        for party, level in levels.items():
+            if party.partnership_level != level:
+                to_write[level.id if level else None].append(party)
+        args = []
+        for level_id, parties in to_write.items():
+            args.extend((parties, {'partnership_level': level_id}))
+        if args:
+            Party.write(*args)
+
+    @classmethod
+    @ModelView.button
+    def renew(cls, conventions):
+        "Create the successors of the conventions and open them"
+        pool = Pool()
+        Action = pool.get('ir.action')
+        ModelData = pool.get('ir.model.data')
+        successors = cls._renew(conventions)
+        action = Action(ModelData.get_id(
+                'association_partnership', 'act_convention_form'))
+        action = action.get_action_value()
+        action['name'] = gettext(
+            'association_partnership.msg_renewed_conventions')
+        action['pyson_domain'] = PYSONEncoder().encode(
+            [('id', 'in', [s.id for s in successors])])
+        action['res_id'] = [s.id for s in successors]
+        return action
+
+    @classmethod
+    def _renew(cls, conventions):
+        for convention in conventions:
+            if convention.state not in SIGNED_STATES:
+                raise ConventionError(gettext(
+                        'association_partnership.msg_convention_renew_draft',
+                        convention=convention.rec_name))
+            if convention.successor:
+                raise ConventionError(gettext(
+                        'association_partnership'
+                        '.msg_convention_renew_renewed',
+                        convention=convention.rec_name,
+                        successor=convention.successor.rec_name))
+        successors = [c.get_successor_convention() for c in conventions]
+        cls.save(successors)
+        return successors
+
+    def get_successor_convention(self):
+        "Return a new draft convention that renews this one"
+        pool = Pool()
+        Signatory = pool.get('association.convention.signatory')
+        successor = self.__class__()
+        for field in self._renew_fields():
+            setattr(successor, field, getattr(self, field))
+        successor.state = 'draft'
+        successor.predecessor = self
+        successor.first_convention = self.first_convention or self
+        if self.end_date:
+            end = self.termination_date or self.end_date
+            duration = relativedelta(
+                self.end_date + dt.timedelta(days=1), self.start_date)
+            successor.start_date = end + dt.timedelta(days=1)
+            successor.end_date = (
+                successor.start_date + duration - dt.timedelta(days=1))
+        successor.signatories = [
+            Signatory(
+                side=s.side, person=s.person, capacity=s.capacity,
+                sequence=s.sequence)
+            for s in self.signatories if s.side == 'association']
+        successor.commitments = [
+            c.get_successor_commitment(successor)
+            for c in self.commitments
+            if not c.benefit and c.state != 'cancelled']
+        return successor
+
+    @classmethod
+    def _renew_fields(cls):
+        return [
+            'company', 'kind', 'parties', 'object', 'description', 'level',
+            'owner', 'renewal', 'notice_period']
+
+
+class ConventionParty(ModelSQL):
+    "Convention - Party"
+    __name__ = 'association.convention-party.party'
+    convention = fields.Many2One(
+        'association.convention', "Convention", required=True,
+        ondelete='CASCADE')
+    party = fields.Many2One(
+        'party.party', "Party", required=True, ondelete='RESTRICT')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('convention')
+
+
+class Signatory(sequence_ordered(), ModelSQL, ModelView):
+    "Convention Signatory"
+    __name__ = 'association.convention.signatory'
+    convention = fields.Many2One(
+        'association.convention', "Convention", required=True,
+        ondelete='CASCADE')
+    side = fields.Selection([
+            ('association', "Association"),
+            ('partner', "Partner"),
+            ], "Side", required=True)
+    person = fields.Many2One(
+        'party.party', "Person", required=True, ondelete='RESTRICT',
+        context={
+            'party_kind': 'person',
+            },
+        help="The person who signs.")
+    capacity = fields.Char(
+        "Capacity", required=True,
+        help="In which capacity the person signs, "
+        "for example \"President\" or \"Managing Director\".")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('convention')
+
+    @classmethod
+    def default_side(cls):
+        return 'partner'
+
+    def get_rec_name(self, name):
+        return '%s (%s)' % (self.person.rec_name, self.capacity)
+
+    @classmethod
+    def validate_fields(cls, signatories, field_names):
+        super().validate_fields(signatories, field_names)
+        if field_names and 'person' not in field_names:
+            return
+        for signatory in signatories:
+            if signatory.person.kind != 'person':
+                raise SignatoryValidationError(gettext(
+                        'association_partnership.msg_signatory_not_person',
+                        party=signatory.person.rec_name,
+                        convention=signatory.convention.rec_name))
+
+
+class Commitment(Workflow, ModelSQL, ModelView):
+    "Convention Commitment"
+    __name__ = 'association.convention.commitment'
+    convention = fields.Many2One(
+        'association.convention', "Convention", required=True,
+        ondelete='CASCADE')
+    side = fields.Selection([
+            ('association', "Association"),
+            ('partner', "Partner"),
+            ], "Side", required=True,
+        help="Association: what the association owes the partner.\n"
+        "Partner: what the partner owes the association.")
+    description = fields.Char("Description", required=True)
+    benefit = fields.Selection([
+            (None, ""),
+            ('stand', "Stand"),
+            ('logo', "Logo"),
+            ('speaking', "Speaking Slots"),
+            ('speed_meeting', "Speed Meeting Access"),
+            ('invitations', "Invitations"),
+            ], "Benefit", readonly=True,
+        help="The benefit of the partnership level "
+        "the commitment comes from.")
+    due_date = fields.Date(
+        "Due Date",
+        states={
+            'readonly': Eval('state') != 'todo',
+            })
+    owner = fields.Many2One(
+        'res.user', "Owner",
+        help="The member of staff who follows the commitment.")
+    done_date = fields.Date("Done Date", readonly=True)
+    state = fields.Selection([
+            ('todo', "To Do"),
+            ('done', "Done"),
+            ('cancelled', "Cancelled"),
+            ], "State", required=True, readonly=True, sort=False)
+    status = fields.Function(
+        fields.Selection([
+                ('todo', "To Do"),
+                ('late', "Late"),
+                ('done', "Done"),
+                ('cancelled', "Cancelled"),
+                ], "Status",
+            help="A commitment to do is late once its due date has passed."),
+        'get_status', searcher='search_status')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('convention')
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(
+                t, (t.state, Index.Equality(cardinality='low')),
+                (t.due_date, Index.Range()),
+                where=t.state == 'todo'))
+        cls._order = [
+            ('due_date', 'ASC NULLS LAST'),
+            ('id', 'ASC'),
+            ]
+        cls._transitions |= {
+            ('todo', 'done'),
+            ('todo', 'cancelled'),
+            ('done', 'todo'),
+            ('cancelled', 'todo'),
+            }
+        cls._buttons.update({
+                'do': {
+                    'invisible': Eval('state') != 'todo',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': Eval('state') != 'todo',
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'reset': {
+                    'invisible': Eval('state') == 'todo',
+                    'icon': 'tryton-undo',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_side(cls):
+        return 'association'
+
+    @classmethod
+    def default_state(cls):
+        return 'todo'
+
+    @classmethod
+    def get_status(cls, commitments, name):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        today = Date.today()
+        status = {}
+        for commitment in commitments:
+            if (commitment.state == 'todo'
+                    and commitment.due_date
+                    and commitment.due_date < today):
+                status[commitment.id] = 'late'
+            else:
+                status[commitment.id] = commitment.state
+        return status
+
+    @classmethod
+    def search_status(cls, name, clause):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        today = Date.today()
+        _, operator, value = clause
+        if operator in {'=', '!='}:
+            values = {value}
+        elif operator in {'in', 'not in'}:
+            values = set(value)
+        else:
+            return []
+        if operator in {'!=', 'not in'}:
+            values = {'todo', 'late', 'done', 'cancelled'} - values
+        domain = ['OR']
+        for value in values:
+            if value == 'late':
+                domain.append([
+                        ('state', '=', 'todo'),
+                        ('due_date', '<', today),
+                        ])
+            elif value == 'todo':
+                domain.append([
+                        ('state', '=', 'todo'),
+                        ['OR',
+                            ('due_date', '=', None),
+                            ('due_date', '>=', today),
+                            ],
+                        ])
+            else:
+                domain.append(('state', '=', value))
+        return [domain]
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('done')
+    def do(cls, commitments):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        today = Date.today()
+        for commitment in commitments:
+            commitment.done_date = today
+        cls.save(commitments)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, commitments):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('todo')
+    def reset(cls, commitments):
+        cls.write(commitments, {'done_date': None})
+
+    def get_successor_commitment(self, convention):
+        "Return the commitment renewed for the successor convention"
+        commitment = self.__class__(
+            side=self.side, description=self.description, owner=self.owner,
+            state='todo')
+        predecessor = self.convention
+        if (self.due_date and predecessor.start_date
+                and convention.start_date):
+            commitment.due_date = self.due_date + relativedelta(
+                convention.start_date, predecessor.start_date)
+        return commitment
+
+    @classmethod
+    def copy(cls, commitments, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('done_date', None)
+        default.setdefault('state', 'todo')
+        return super().copy(commitments, default=default)
