@@ -1,0 +1,355 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The machinery of the portal's pages
+
+A page is a function decorated with route(): it receives the Page being
+served and returns a response.  route() declares it on trytond's WSGI
+application under /<database>/portal, opens the transaction, checks that the
+module (and the models the page needs) is activated in the database, finds
+the web user of the session cookie, checks the CSRF token of every POST and
+turns every error into a French page without traceback."""
+import datetime
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import urllib.parse
+from functools import wraps
+
+import jinja2
+from werkzeug.exceptions import HTTPException, NotFound
+
+from trytond import backend
+from trytond.exceptions import RateLimitException, UserError, UserWarning
+from trytond.protocols.wrappers import (
+    Response, redirect, with_pool, with_transaction)
+from trytond.transaction import Transaction, TransactionError
+from trytond.wsgi import app
+
+logger = logging.getLogger(__name__)
+
+# The portal speaks French: its templates are written in French and the
+# messages of the server are given in French
+LANGUAGE = 'fr'
+SESSION_COOKIE = 'concorde_portal_session'
+CSRF_COOKIE = 'concorde_portal_csrf'
+CSRF_FIELD = 'csrf_token'
+CSRF_SALT = b'association_portal.csrf'
+# The characters a path segment keeps unquoted
+PATH_SAFE = ":@!$&'()*+,;="
+
+TEMPLATES = os.path.join(os.path.dirname(__file__), 'templates')
+STATIC = os.path.join(os.path.dirname(__file__), 'static')
+
+SECURITY_HEADERS = {
+    'Content-Security-Policy': (
+        "default-src 'none'; style-src 'self'; img-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    }
+
+
+def format_date(value):
+    if not value:
+        return ''
+    return value.strftime('%d/%m/%Y')
+
+
+def format_datetime(value):
+    if not value:
+        return ''
+    return value.strftime('%d/%m/%Y %H:%M')
+
+
+environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True)
+environment.filters['date'] = format_date
+environment.filters['datetime'] = format_datetime
+
+
+def session_timeout():
+    import trytond.config as config
+    return datetime.timedelta(seconds=config.getint(
+            'session', 'web_timeout', default=30 * 24 * 60 * 60))
+
+
+class Page:
+    "The request being served by the portal"
+
+    def __init__(self, request, database_name, login_required=True):
+        self.request = request
+        self.database_name = database_name
+        self.login_required = login_required
+        self.base = '%s/%s/portal' % (
+            request.script_root,
+            urllib.parse.quote(database_name, safe=PATH_SAFE))
+        self.pool = None
+        self.section = None
+        self.refresh_key = None
+        self._reset()
+
+    def _reset(self):
+        self._session = None
+        self._session_read = False
+        self._csrf_cookie = None
+        self._cookies = {}
+        self._login_key = None
+
+    def detach(self):
+        "Forget what was read in the transaction"
+        self.pool = None
+        self._reset()
+
+    def start(self, pool):
+        "Start serving in a transaction (it may be retried)"
+        self.pool = pool
+        self.refresh_key = None
+        self._reset()
+
+    def url(self, path='/', **params):
+        url = self.base + path
+        params = {k: v for k, v in params.items() if v is not None}
+        if params:
+            url += '?' + urllib.parse.urlencode(sorted(params.items()))
+        return url
+
+    def redirect(self, path='/', **params):
+        return redirect(self.url(path, **params), code=303)
+
+    @property
+    def session(self):
+        "The valid web.user.session of the request or None"
+        if self._session_read or self.pool is None:
+            return self._session
+        self._session_read = True
+        key = self._login_key or self.request.cookies.get(SESSION_COOKIE)
+        if not key:
+            return None
+        Session = self.pool.get('web.user.session')
+        sessions = Session.search([('key', '=', key)], limit=1)
+        if not sessions:
+            return None
+        session, = sessions
+        user = session.user
+        if session.expired or not user.active or not user.organisation:
+            if not Transaction().readonly:
+                Session.delete([session])
+            return None
+        age = datetime.datetime.now() - session.last_modified_at
+        if age > min(session_timeout() / 10, datetime.timedelta(minutes=5)):
+            self.refresh_key = key
+        self._session = session
+        return session
+
+    @property
+    def user(self):
+        "The web user signed in or None"
+        session = self.session
+        if session:
+            return session.user
+
+    @property
+    def organisation(self):
+        user = self.user
+        if user:
+            return user.organisation
+
+    @property
+    def sections(self):
+        if not self.user:
+            return []
+        Portal = self.pool.get('association.portal')
+        return Portal.get_sections(self.user)
+
+    @property
+    def csrf_token(self):
+        """The token that every form changing something carries
+
+        For a signed-in user, it is derived from the session key (which
+        is never shown to the page); before, it is the value of a cookie
+        that the form must repeat."""
+        if self.login_required:
+            session = self.session
+            if not session:
+                return ''
+            return hmac.new(
+                session.key.encode(), CSRF_SALT, hashlib.sha256).hexdigest()
+        if self._csrf_cookie is None:
+            token = self.request.cookies.get(CSRF_COOKIE)
+            if not token or len(token) != 64:
+                token = secrets.token_hex(32)
+                self.set_cookie(CSRF_COOKIE, token)
+            self._csrf_cookie = token
+        return self._csrf_cookie
+
+    def check_csrf(self):
+        token = self.request.form.get(CSRF_FIELD, '')
+        if self.login_required:
+            expected = self.csrf_token
+        else:
+            expected = self.request.cookies.get(CSRF_COOKIE, '')
+        return bool(token and expected) and hmac.compare_digest(
+            token.encode(), expected.encode())
+
+    def set_cookie(self, name, value, expires=None):
+        self._cookies[name] = (value, expires)
+
+    def login(self, user):
+        "Open a new session for the user"
+        Session = self.pool.get('web.user.session')
+        old_key = self.request.cookies.get(SESSION_COOKIE)
+        if old_key:
+            Session.remove(old_key)
+        key = user.new_session()
+        self.set_cookie(SESSION_COOKIE, key)
+        self._session_read = False
+        self._login_key = key
+
+    def logout(self):
+        Session = self.pool.get('web.user.session')
+        key = self.request.cookies.get(SESSION_COOKIE)
+        if key:
+            Session.remove(key)
+        self.set_cookie(SESSION_COOKIE, '', expires=0)
+        self._session = None
+
+    @property
+    def path(self):
+        "The path of the request under the portal, with its query"
+        prefix = '/%s/portal' % self.database_name
+        path = self.request.path[len(prefix):] or '/'
+        query = self.request.query_string.decode('latin-1')
+        if query:
+            path += '?' + query
+        return path
+
+    def safe_next(self, next_):
+        "Return next_ if it is a path of the portal or None"
+        if (next_ and next_.startswith('/') and not next_.startswith('//')
+                and '\\' not in next_
+                and not urllib.parse.urlsplit(next_).netloc):
+            return next_
+
+    def render(self, template, status=200, **values):
+        html = environment.get_template(template).render(
+            page=self, **values)
+        return Response(
+            html, status=status, content_type='text/html; charset=utf-8')
+
+    def error(self, status, message=None, reason=None):
+        try:
+            return self.render(
+                'error.html', status=status, status_code=status,
+                message=message, reason=reason)
+        except Exception:
+            logger.exception("Cannot render the error page")
+            return Response(
+                "Erreur %s" % status, status=status,
+                content_type='text/plain; charset=utf-8')
+
+    def finish(self, response):
+        "Add the cookies and the security headers to the response"
+        secure = self.request.is_secure
+        for name, (value, expires) in self._cookies.items():
+            response.set_cookie(
+                name, value, path=self.base, expires=expires,
+                secure=secure, httponly=True, samesite='Lax')
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault('Cache-Control', 'no-store')
+        return response
+
+    def refresh_session(self):
+        "Push back the expiry of the session after the request"
+        if not self.refresh_key or self.pool is None:
+            return
+        Session = self.pool.get('web.user.session')
+        try:
+            with Transaction().start(self.database_name, 0):
+                Session.reset(self.refresh_key)
+        except backend.DatabaseOperationalError:
+            logger.debug("Cannot refresh the portal session", exc_info=True)
+
+
+def route(path, methods=None, login=True, requires=(), csrf=True):
+    """Declare a page of the portal at /<database>/portal<path>
+
+    login: the page needs a signed-in web user (else GET redirects to the
+    login page and POST is refused).
+    requires: the names of the models the page uses; the page answers 404
+    in a database where their module is not activated.
+    csrf: a POST must carry the CSRF token (only pages that change nothing
+    may go without)."""
+    methods = list(methods or ['GET'])
+    requires = ('association.portal',) + tuple(requires)
+
+    def decorator(func):
+
+        @with_transaction(context={'language': LANGUAGE})
+        def transactional(request, pool, **kwargs):
+            page = request.portal_page
+            page.start(pool)
+            transaction = Transaction()
+            try:
+                try:
+                    for name in requires:
+                        pool.get(name)
+                except KeyError:
+                    raise NotFound()
+                if login and page.user is None:
+                    if request.method == 'GET':
+                        response = page.redirect('/login', next=page.path)
+                    else:
+                        response = page.error(403, reason='session')
+                elif (csrf and request.method == 'POST'
+                        and not page.check_csrf()):
+                    response = page.error(403, reason='csrf')
+                else:
+                    response = func(page, **kwargs)
+            except (UserError, UserWarning) as exception:
+                transaction.rollback()
+                response = page.error(400, message=exception.message)
+            except RateLimitException:
+                transaction.rollback()
+                response = page.error(429)
+            except HTTPException as exception:
+                transaction.rollback()
+                response = page.error(exception.code or 500)
+            except (backend.DatabaseOperationalError, TransactionError):
+                raise
+            except Exception:
+                logger.exception("Error on %s", request)
+                transaction.rollback()
+                response = page.error(500)
+            return page.finish(response)
+
+        pooled = with_pool(transactional)
+
+        @wraps(func)
+        def endpoint(request, database_name, **kwargs):
+            page = request.portal_page = Page(
+                request, database_name, login_required=login)
+            try:
+                response = pooled(request, database_name, **kwargs)
+            except HTTPException as exception:
+                page.detach()
+                response = page.finish(page.error(exception.code or 500))
+            except Exception:
+                logger.exception("Error on %s", request)
+                page.detach()
+                response = page.finish(page.error(500))
+            else:
+                page.refresh_session()
+            return response
+
+        app.route(
+            '/<database_name>/portal' + path, methods=methods)(endpoint)
+        return func
+    return decorator

@@ -1,0 +1,74 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from collections import namedtuple
+
+from trytond.i18n import gettext
+from trytond.model import Model
+from trytond.pool import Pool
+
+# A section of the portal: an entry of its menu.
+# key: a short identifier (also used to mark the current page)
+# title: the translated title shown in the menu
+# path: the path under /<database>/portal
+# sequence: the order of the entry in the menu
+Section = namedtuple('Section', ['key', 'title', 'path', 'sequence'])
+
+# A block of the dashboard: a template of templates/ and its values.
+Block = namedtuple('Block', ['key', 'template', 'values', 'sequence'])
+
+# The kinds of contact mechanisms an organisation edits in the portal
+CONTACT_TYPES = ['email', 'phone', 'mobile', 'website']
+
+
+class Portal(Model):
+    "Association Portal"
+    __name__ = 'association.portal'
+
+    @classmethod
+    def sections(cls, user):
+        """Return the sections of the portal's menu for the web user
+
+        A module that adds pages to the portal extends this method through
+        the pool and appends its sections."""
+        return [
+            Section(
+                'dashboard',
+                gettext('association_portal.msg_section_dashboard'),
+                '/', 10),
+            Section(
+                'organisation',
+                gettext('association_portal.msg_section_organisation'),
+                '/organisation', 20),
+            ]
+
+    @classmethod
+    def get_sections(cls, user):
+        return sorted(cls.sections(user), key=lambda s: s.sequence)
+
+    @classmethod
+    def dashboard_blocks(cls, user):
+        """Return the blocks of the dashboard of the web user
+
+        A module that adds pages to the portal extends this method through
+        the pool and appends a block with what is coming, what is owed and
+        what to do."""
+        pool = Pool()
+        WebUser = pool.get('web.user')
+        organisation = user.organisation
+        accounts = WebUser.search([
+                ('organisation', '=', organisation.id),
+                ], order=[('email', 'ASC')])
+        return [
+            Block(
+                'organisation', 'blocks/organisation.html', {
+                    'organisation': organisation,
+                    'contacts': [
+                        c for c in organisation.contact_mechanisms
+                        if c.type in CONTACT_TYPES],
+                    'accounts': accounts,
+                    }, 10),
+            ]
+
+    @classmethod
+    def get_dashboard_blocks(cls, user):
+        return sorted(cls.dashboard_blocks(user), key=lambda b: b.sequence)

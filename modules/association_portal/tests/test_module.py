@@ -1,0 +1,11 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class AssociationPortalTestCase(ModuleTestCase):
+    "Test Association Portal module"
+    module = 'association_portal'
+
+
+del ModuleTestCase
