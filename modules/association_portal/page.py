@@ -48,7 +48,9 @@ SECURITY_HEADERS = {
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
+    # Not no-referrer: Chromium then sends "Origin: null" with the forms,
+    # which trytond refuses
+    'Referrer-Policy': 'same-origin',
     }
 
 

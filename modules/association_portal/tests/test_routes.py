@@ -397,8 +397,9 @@ class PortalRouteTestCase(RouteTestCase):
         self.assertIn("Le profil de l'organisation est enregistré.",
             page_text(response))
         response = client.get(self.url('/'))
-        self.assertIn(
-            "Nous installons des panneaux solaires.", page_text(response))
+        text = page_text(response)
+        self.assertIn("Nous installons des panneaux solaires.", text)
+        self.assertIn("Thèmes Solaire, Énergie", text)
 
     def test_profile_unknown_theme(self):
         "An unknown theme is refused in French and nothing is written"
@@ -663,6 +664,46 @@ class PortalRouteTestCase(RouteTestCase):
             response = client.open(self.url(path), method=method)
             self.assertEqual(response.status_code, 404, path)
             self.assertIn("Page introuvable", page_text(response))
+
+    def test_module_not_activated(self):
+        "A page whose module is not activated in the database answers 404"
+        from trytond.modules.association_portal.page import route
+
+        @route('/test-not-activated', login=False,
+            requires=['association.no_such_model'])
+        def not_activated(page):
+            raise AssertionError("The page must not be served")
+
+        response = self.client().get(self.url('/test-not-activated'))
+        self.assertEqual(response.status_code, 404)
+        self.assertIn("Page introuvable", page_text(response))
+
+    def test_errors(self):
+        "Errors of the server show a French page without traceback"
+        from trytond.model.exceptions import AccessError
+        from trytond.modules.association_portal.page import route
+
+        @route('/test-crash', login=False)
+        def crash(page):
+            raise RuntimeError("secret detail")
+
+        @route('/test-access', login=False)
+        def access(page):
+            raise AccessError("Accès refusé au test")
+
+        with self.assertLogs(
+                'trytond.modules.association_portal.page', 'ERROR'):
+            response = self.client().get(self.url('/test-crash'))
+        self.assertEqual(response.status_code, 500)
+        text = page_text(response)
+        self.assertIn("Une erreur est survenue", text)
+        self.assertIn("rien n'a été enregistré", text)
+        self.assertNotIn("secret detail", text)
+        self.assertNotIn("Traceback", text)
+
+        response = self.client().get(self.url('/test-access'))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Accès refusé au test", page_text(response))
 
     def test_unknown_database(self):
         "A database that does not exist answers a French 404 page"
