@@ -20,6 +20,8 @@ SERIES = '8.0'
 NEXT_SERIES = '8.1'
 # Modules of trytond itself, not packaged apart
 BASE_MODULES = {'ir', 'res'}
+# The modules of this repository, never taken from PyPI
+OWN_PREFIX = 'association'
 DATA_SUFFIXES = (
     '.cfg', '.xml', '.po', '.fodt', '.odt', '.rst', '.json', '.csv', '.svg',
     '.png', '.txt', '.html', '.jinja2')
@@ -93,6 +95,9 @@ for name in own:
     package_data.update(module_data)
     entry_points.append(f'{name} = trytond.modules.{name}')
     for depend in module_depends(name) - own - BASE_MODULES:
+        if depend.startswith(OWN_PREFIX):
+            # An optional module of this repository not written yet
+            continue
         requires.add(series_require(f'trytond_{depend}'))
 
 setup(
