@@ -16,7 +16,7 @@ gain over greedy and the times.
 The scheduler does not touch the database: no backend is involved.
 
 Usage: .venv/bin/python benchmarks/matchmaking_scheduler.py
-       [--sizes 100,500,1000] [--time-limit 5] [--wall-time-limit 9]
+       [--sizes 100,500,1000] [--time-limit 2] [--wall-time-limit 9]
        [--seed 1]"""
 import argparse
 import os
@@ -72,7 +72,7 @@ def generate(rng, size):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sizes', default='100,500,1000')
-    parser.add_argument('--time-limit', type=float, default=5,
+    parser.add_argument('--time-limit', type=float, default=2,
         help="deterministic time given to CP-SAT")
     parser.add_argument('--wall-time-limit', type=float, default=9,
         help="wall-clock guard of CP-SAT")

@@ -445,7 +445,7 @@ class _Model:
                 slots = instance.available_slots(request)
             variables = []
             for slot in slots:
-                var = model.new_bool_var('x%d' % len(x))
+                var = model.new_bool_var('')
                 x[request.id, slot] = var
                 variables.append(var)
                 by_slot[slot].append(var)
@@ -465,12 +465,12 @@ class _Model:
             maximum = instance.participants[participant_id].maximum
             variables = by_participant[participant_id]
             if maximum is not None and len(variables) > maximum:
-                model.add(sum(variables) <= maximum)
+                model.add(cp_model.LinearExpr.sum(variables) <= maximum)
         n_tables = len(instance.tables)
         for slot in instance.slots:
             variables = by_slot.get(slot, [])
             if len(variables) > n_tables:
-                model.add(sum(variables) <= n_tables)
+                model.add(cp_model.LinearExpr.sum(variables) <= n_tables)
 
         # y[c] is true only when commune c has a meeting
         self.y = {}
@@ -478,27 +478,29 @@ class _Model:
             variables = by_participant.get(commune, [])
             if not variables:
                 continue
-            var = model.new_bool_var('y%d' % len(self.y))
+            var = model.new_bool_var('')
             self.y[commune] = var
-            model.add(sum(variables) >= var)
+            model.add(cp_model.LinearExpr.sum(variables) >= var)
 
         # Lexicographic objective: a commune served is worth more than
         # every meeting together
         self.bonus = sum(r.weight for r in instance.requests) + 1
-        model.maximize(
-            self.bonus * sum(self.y.values())
-            + sum(instance.request_index[r].weight * v
-                for (r, _), v in x.items()))
+        variables = list(self.y.values()) + list(x.values())
+        weights = [self.bonus] * len(self.y) + [
+            instance.request_index[r].weight for r, _ in x]
+        model.maximize(cp_model.LinearExpr.weighted_sum(variables, weights))
 
     def hint(self, assigned):
-        for (request_id, slot), var in self.x.items():
-            self.model.add_hint(var, assigned.get(request_id) == slot)
+        "Give the schedule {request: slot} as complete solution hint"
         served = set()
         for request_id in assigned:
             served.update(
                 self.instance.request_index[request_id].participants)
-        for commune, var in self.y.items():
-            self.model.add_hint(var, commune in served)
+        hint = self.model.proto.solution_hint
+        hint.vars.extend(v.index for v in self.x.values())
+        hint.values.extend(int(assigned.get(r) == s) for r, s in self.x)
+        hint.vars.extend(v.index for v in self.y.values())
+        hint.values.extend(int(c in served) for c in self.y)
 
     def assigned(self, solver):
         return {r: s for (r, s), v in self.x.items()
