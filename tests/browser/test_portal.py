@@ -11,6 +11,7 @@ refused website) and logs out.  Screenshots are kept in tests/screenshots/.
 The database holds only association_portal (and its dependencies) so that
 the test does not depend on the other modules of modules/."""
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -184,6 +185,7 @@ class PortalTestCase(unittest.TestCase):
         cls.browser.close()
         cls.playwright.stop()
         cls.stop_server()
+        shutil.rmtree(cls.workdir, ignore_errors=True)
         super().tearDownClass()
 
     def setUp(self):
@@ -260,8 +262,9 @@ class PortalTestCase(unittest.TestCase):
             "Le logo est enregistré.")
         image = page.get_by_role('img', name="Logo de Énergie Locale SAS")
         expect(image).to_be_visible()
-        self.assertEqual(
-            image.evaluate('img => img.naturalWidth'), 160)
+        # The image is served and decoded (wait for it to load)
+        self.assertEqual(image.evaluate(
+                'img => img.decode().then(() => img.naturalWidth)'), 160)
 
         # A text file is not a logo
         text_file = os.path.join(self.workdir, 'logo.png.txt')

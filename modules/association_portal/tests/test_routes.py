@@ -357,6 +357,34 @@ class PortalRouteTestCase(RouteTestCase):
         # The expired session is removed by the refused POST
         self.assertEqual(self.session_count('bruno@melun.example'), 0)
 
+    def test_session_prolonged(self):
+        "Using the portal pushes back the expiry of the session"
+        client, _ = self.login(
+            'contact1@energie-locale.example', 'contact-secret-1')
+        key = client.get_cookie(
+            'concorde_portal_session', path=self.url('')).value
+        timeout = config.getint(
+            'session', 'web_timeout', default=30 * 24 * 60 * 60)
+        old = datetime.datetime.now() - datetime.timedelta(
+            seconds=timeout - 60)
+        with Transaction().start(DB_NAME, 0):
+            Session = Pool().get('web.user.session')
+            table = Session.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.create_date, table.write_date], [old, old],
+                    where=table.key == key))
+
+        self.assertEqual(client.get(self.url('/')).status_code, 200)
+
+        def last_modified(pool):
+            Session = pool.get('web.user.session')
+            session, = Session.search([('key', '=', key)])
+            return session.last_modified_at
+        self.assertGreater(
+            self.read(last_modified),
+            datetime.datetime.now() - datetime.timedelta(minutes=1))
+
     # Organisation profile
 
     def test_profile_edit(self):
