@@ -1,5 +1,7 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
+
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Id
@@ -39,6 +41,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                 'association_partnership', 'sequence_convention')
         except KeyError:
             return None
+
+    @property
+    def reminder_delta(self):
+        return dt.timedelta(days=self.reminder_days or 0)
 
     @classmethod
     def default_reminder_days(cls):

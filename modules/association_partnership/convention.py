@@ -1,21 +1,24 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+from decimal import Decimal
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
+from sql import Null
+from sql.aggregate import Sum
 
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, PYSONEncoder
-from trytond.tools import grouped_slice
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 from .exceptions import (
     ConventionDeleteError, ConventionError, ConventionValidationError,
-    SignatoryValidationError)
+    InstalmentValidationError, InvoiceError, SignatoryValidationError)
 
 # Number of ids in one IN clause
 SLICE = 1000
@@ -155,6 +158,43 @@ class Convention(Workflow, ModelSQL, ModelView):
             'readonly': Eval('state').in_(['expired', 'terminated']),
             },
         help="What each side owes the other.")
+    currency = fields.Many2One(
+        'currency.currency', "Currency", required=True,
+        states={
+            'readonly': _states['readonly'] | Bool(Eval('instalments', [0])),
+            })
+    amount = fields.Numeric(
+        "Total Amount", digits=(16, Eval('currency_digits', 2)),
+        domain=['OR',
+            ('amount', '=', None),
+            ('amount', '>=', 0),
+            ],
+        states=_states,
+        help="The financial contribution of the partner, excluding taxes.")
+    currency_digits = fields.Function(
+        fields.Integer("Currency Digits"), 'on_change_with_currency_digits')
+    invoice_party = fields.Many2One(
+        'party.party', "Invoice Party", ondelete='RESTRICT',
+        states=_states,
+        help="The party invoiced for the instalments.\n"
+        "Leave empty to invoice the first counterpart.")
+    instalments = fields.One2Many(
+        'association.convention.instalment', 'convention', "Instalments",
+        states={
+            'readonly': Eval('state').in_(['expired', 'terminated']),
+            },
+        help="The dates and amounts to invoice.")
+    amount_invoiced = fields.Function(fields.Numeric(
+            "Invoiced", digits=(16, Eval('currency_digits', 2)),
+            help="The amount excluding taxes of the posted instalments."),
+        'get_amounts')
+    amount_paid = fields.Function(fields.Numeric(
+            "Paid", digits=(16, Eval('currency_digits', 2)),
+            help="The amount excluding taxes of the paid instalments."),
+        'get_amounts')
+    invoices = fields.Function(fields.Many2Many(
+            'account.invoice', None, None, "Invoices"),
+        'get_invoices')
     attachment = fields.Binary(
         "Signed Document", filename='attachment_name',
         file_id='attachment_id')
@@ -221,6 +261,11 @@ class Convention(Workflow, ModelSQL, ModelView):
                     'icon': 'tryton-cancel',
                     'depends': ['state'],
                     },
+                'create_invoices': {
+                    'invisible': ~Eval('state').in_(['signed', 'active']),
+                    'icon': 'tryton-invoice',
+                    'depends': ['state'],
+                    },
                 'renew': {
                     # Visible on drafts to explain why they cannot be renewed
                     'invisible': Bool(Eval('successor')),
@@ -232,6 +277,101 @@ class Convention(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
+
+    @classmethod
+    def default_currency(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = Transaction().context.get('company')
+        if company is not None and company >= 0:
+            return Company(company).currency.id
+
+    @fields.depends('currency')
+    def on_change_with_currency_digits(self, name=None):
+        if self.currency:
+            return self.currency.digits
+        return 2
+
+    @fields.depends('level', 'amount')
+    def on_change_level(self):
+        if self.level and self.level.yearly_contribution and not self.amount:
+            self.amount = self.level.yearly_contribution
+
+    @property
+    def invoice_product(self):
+        pool = Pool()
+        Configuration = pool.get('association.partnership.configuration')
+        if self.level and self.level.product:
+            return self.level.product
+        return Configuration(1).default_product
+
+    @classmethod
+    def get_amounts(cls, conventions, names):
+        pool = Pool()
+        Instalment = pool.get('association.convention.instalment')
+        Invoice = pool.get('account.invoice')
+        instalment = Instalment.__table__()
+        invoice = Invoice.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {n: {c.id: Decimal(0) for c in conventions} for n in names}
+        columns = {
+            'amount_invoiced': ['posted', 'paid'],
+            'amount_paid': ['paid'],
+            }
+        for sub_ids in grouped_slice(
+                [c.id for c in conventions], count=SLICE):
+            for name in names:
+                cursor.execute(*instalment.join(invoice,
+                        condition=instalment.invoice == invoice.id
+                        ).select(
+                        instalment.convention, Sum(instalment.amount),
+                        where=reduce_ids(instalment.convention, sub_ids)
+                        & invoice.state.in_(columns[name]),
+                        group_by=[instalment.convention]))
+                for convention_id, amount in cursor:
+                    # SQLite returns float for SUM
+                    result[name][convention_id] = Decimal(str(amount))
+        for convention in conventions:
+            for name in names:
+                result[name][convention.id] = convention.currency.round(
+                    result[name][convention.id])
+        return result
+
+    def get_invoices(self, name):
+        return [i.invoice.id for i in self.instalments if i.invoice]
+
+    @classmethod
+    def check_instalments(cls, conventions, signing=False):
+        "Check that the instalments of a binding convention add up"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        for convention in conventions:
+            if not signing and convention.state not in SIGNED_STATES:
+                continue
+            if not convention.instalments:
+                continue
+            total = sum(i.amount for i in convention.instalments)
+            if total != (convention.amount or 0):
+                raise InstalmentValidationError(gettext(
+                        'association_partnership'
+                        '.msg_convention_instalments_total',
+                        convention=convention.rec_name,
+                        total=lang.currency(total, convention.currency),
+                        amount=lang.currency(
+                            convention.amount or 0, convention.currency)))
+
+    @classmethod
+    @ModelView.button
+    def create_invoices(cls, conventions):
+        "Invoice the due instalments of the conventions"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Instalment = pool.get('association.convention.instalment')
+        today = Date.today()
+        Instalment.create_invoices([
+                i for c in conventions for i in c.instalments
+                if not i.invoice and i.date <= today])
 
     @classmethod
     def default_owner(cls):
@@ -306,6 +446,9 @@ class Convention(Workflow, ModelSQL, ModelView):
     def validate_fields(cls, conventions, field_names):
         super().validate_fields(conventions, field_names)
         cls.check_dates(conventions, field_names)
+        if not field_names or (
+                field_names & {'amount', 'instalments', 'state'}):
+            cls.check_instalments(conventions)
 
     @classmethod
     def check_dates(cls, conventions, field_names=None):
@@ -365,6 +508,7 @@ class Convention(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def check_sign(cls, conventions):
+        cls.check_instalments(conventions, signing=True)
         for convention in conventions:
             for field in ['signature_date', 'start_date', 'end_date']:
                 if not getattr(convention, field):
@@ -398,6 +542,39 @@ class Convention(Workflow, ModelSQL, ModelView):
         cls.check_sign(conventions)
         cls.set_number(conventions)
         cls.create_benefit_commitments(conventions)
+
+    @classmethod
+    def process(cls, date=None):
+        "Activate, renew tacitly and expire the conventions on the date"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        if date is None:
+            date = Date.today()
+        to_activate = cls.search([
+                ('state', '=', 'signed'),
+                ('start_date', '<=', date),
+                ])
+        if to_activate:
+            cls.activate(to_activate)
+        ended = cls.search([
+                ('state', '=', 'active'),
+                ('end_date', '<', date),
+                ])
+        to_renew, to_expire = [], []
+        for convention in ended:
+            if convention.renewal == 'tacit':
+                to_renew.append(convention)
+            else:
+                to_expire.append(convention)
+        for convention in to_renew:
+            duration = relativedelta(
+                convention.end_date + dt.timedelta(days=1),
+                convention.start_date)
+            while convention.end_date < date:
+                convention.end_date += duration
+        cls.save(to_renew)
+        if to_expire:
+            cls.expire(to_expire)
 
     @classmethod
     def create_benefit_commitments(cls, conventions):
@@ -545,13 +722,16 @@ class Convention(Workflow, ModelSQL, ModelView):
             c.get_successor_commitment(successor)
             for c in self.commitments
             if not c.benefit and c.state != 'cancelled']
+        successor.instalments = [
+            i.get_successor_instalment(successor) for i in self.instalments]
         return successor
 
     @classmethod
     def _renew_fields(cls):
         return [
             'company', 'kind', 'parties', 'object', 'description', 'level',
-            'owner', 'renewal', 'notice_period']
+            'owner', 'renewal', 'notice_period', 'currency', 'amount',
+            'invoice_party']
 
 
 class ConventionParty(ModelSQL):
@@ -797,3 +977,198 @@ class Commitment(Workflow, ModelSQL, ModelView):
         default.setdefault('done_date', None)
         default.setdefault('state', 'todo')
         return super().copy(commitments, default=default)
+
+
+class Instalment(ModelSQL, ModelView):
+    "Convention Instalment"
+    __name__ = 'association.convention.instalment'
+    convention = fields.Many2One(
+        'association.convention', "Convention", required=True,
+        ondelete='CASCADE')
+    date = fields.Date(
+        "Date", required=True,
+        states={
+            'readonly': Bool(Eval('invoice')),
+            },
+        help="When the instalment is invoiced.")
+    amount = fields.Numeric(
+        "Amount", digits=(16, 2), required=True,
+        domain=[
+            ('amount', '>', 0),
+            ],
+        states={
+            'readonly': Bool(Eval('invoice')),
+            },
+        help="Excluding taxes.")
+    invoice = fields.Many2One(
+        'account.invoice', "Invoice", readonly=True, ondelete='SET NULL')
+    invoice_state = fields.Function(
+        fields.Selection('get_invoice_states', "Invoice State"),
+        'get_invoice_state')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('convention')
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.date, Index.Range()), where=t.invoice == Null))
+        cls._order = [
+            ('date', 'ASC'),
+            ('id', 'ASC'),
+            ]
+        cls._buttons.update({
+                'invoice_instalment': {
+                    'invisible': Bool(Eval('invoice')),
+                    'icon': 'tryton-invoice',
+                    'depends': ['invoice'],
+                    },
+                })
+
+    @classmethod
+    def get_invoice_states(cls):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        return [(None, "")] + Invoice.fields_get(
+            ['state'])['state']['selection']
+
+    def get_invoice_state(self, name):
+        if self.invoice:
+            return self.invoice.state
+
+    def get_rec_name(self, name):
+        return '%s - %s' % (self.convention.rec_name, self.date)
+
+    @classmethod
+    def validate_fields(cls, instalments, field_names):
+        super().validate_fields(instalments, field_names)
+        if field_names and not (field_names & {'amount', 'convention'}):
+            return
+        Convention = Pool().get('association.convention')
+        Convention.check_instalments(
+            list({i.convention for i in instalments}))
+
+    @classmethod
+    def check_modification(
+            cls, mode, instalments, values=None, external=False):
+        super().check_modification(
+            mode, instalments, values=values, external=external)
+        if mode == 'delete':
+            for instalment in instalments:
+                if instalment.invoice:
+                    raise ConventionDeleteError(gettext(
+                            'association_partnership'
+                            '.msg_instalment_delete_invoiced',
+                            instalment=instalment.rec_name))
+
+    @classmethod
+    def copy(cls, instalments, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('invoice', None)
+        return super().copy(instalments, default=default)
+
+    @classmethod
+    @ModelView.button
+    def invoice_instalment(cls, instalments):
+        cls.create_invoices(instalments)
+
+    @classmethod
+    def invoice_due(cls, date=None):
+        "Invoice the instalments of the running conventions due by the date"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        if date is None:
+            date = Date.today()
+        instalments = cls.search([
+                ('date', '<=', date),
+                ('invoice', '=', None),
+                ('convention.state', 'in', ['signed', 'active']),
+                ], order=[('convention', 'ASC'), ('date', 'ASC')])
+        return cls.create_invoices(instalments)
+
+    @classmethod
+    def create_invoices(cls, instalments):
+        "Create one customer invoice for each instalment not yet invoiced"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        instalments = [i for i in instalments if not i.invoice]
+        for instalment in instalments:
+            if instalment.convention.state not in {'signed', 'active'}:
+                raise InvoiceError(gettext(
+                        'association_partnership.msg_instalment_not_signed',
+                        instalment=instalment.rec_name))
+        invoices = []
+        companies = defaultdict(list)
+        for instalment in instalments:
+            companies[instalment.convention.company].append(instalment)
+        for company, c_instalments in companies.items():
+            # Company dependent values (accounts, taxes) need the company
+            with Transaction().set_context(company=company.id):
+                c_instalments = cls.browse(c_instalments)
+                for sub_instalments in grouped_slice(
+                        c_instalments, count=SLICE // 2):
+                    sub_instalments = list(sub_instalments)
+                    sub_invoices = [i.get_invoice() for i in sub_instalments]
+                    Invoice.save(sub_invoices)
+                    for instalment, invoice in zip(
+                            sub_instalments, sub_invoices):
+                        instalment.invoice = invoice
+                    cls.save(sub_instalments)
+                    invoices.extend(sub_invoices)
+        Invoice.update_taxes(invoices)
+        return invoices
+
+    def get_invoice(self):
+        "Return the unsaved customer invoice of the instalment"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        convention = self.convention
+        party = convention.invoice_party or convention.parties[0]
+        invoice = Invoice(
+            company=convention.company,
+            type='out',
+            party=party,
+            invoice_address=party.address_get(type='invoice'),
+            currency=convention.currency,
+            account=party.account_receivable_used,
+            description=convention.rec_name,
+            )
+        invoice.on_change_party()
+        invoice.set_journal()
+        product = convention.invoice_product
+        if not product:
+            raise InvoiceError(gettext(
+                    'association_partnership.msg_instalment_no_product',
+                    instalment=self.rec_name))
+        line = InvoiceLine(
+            invoice=invoice, company=invoice.company,
+            currency=invoice.currency, type='line', product=product,
+            quantity=1, origin=self)
+        line.on_change_invoice()
+        line.on_change_product()
+        line.unit_price = self.amount
+        line.description = self.get_invoice_line_description()
+        if not line.account:
+            raise InvoiceError(gettext(
+                    'association_partnership.msg_instalment_no_account',
+                    product=product.rec_name))
+        invoice.lines = [line]
+        return invoice
+
+    def get_successor_instalment(self, convention):
+        "Return the instalment renewed for the successor convention"
+        instalment = self.__class__(amount=self.amount, date=self.date)
+        predecessor = self.convention
+        if predecessor.start_date and convention.start_date:
+            instalment.date = self.date + relativedelta(
+                convention.start_date, predecessor.start_date)
+        return instalment
+
+    def get_invoice_line_description(self):
+        instalments = self.convention.instalments
+        return gettext(
+            'association_partnership.msg_instalment_invoice_line',
+            convention=self.convention.rec_name,
+            index=instalments.index(self) + 1,
+            count=len(instalments))
