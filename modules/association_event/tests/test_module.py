@@ -1,0 +1,12 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class AssociationEventTestCase(ModuleTestCase):
+    "Test Association Event module"
+    module = 'association_event'
+    extras = ['association_partnership']
+
+
+del ModuleTestCase
