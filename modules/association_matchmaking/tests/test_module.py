@@ -6,6 +6,7 @@ from trytond.tests.test_tryton import ModuleTestCase
 class AssociationMatchmakingTestCase(ModuleTestCase):
     "Test Association Matchmaking module"
     module = 'association_matchmaking'
+    extras = ['association_partnership']
 
 
 del ModuleTestCase
