@@ -547,6 +547,12 @@ class Importer:
         self.update(party, ['active', 'successor'], [
                 (False, successor, id_) for successor, id_ in to_merge])
         self.summary['merged'] = len(to_merge)
+        if to_merge:
+            # Invalidate the records cached by the transaction
+            Transaction().counter += 1
+            Party.official_data_merged(
+                [(id_, successor) for successor, id_ in to_merge],
+                self.data.year)
 
     def write_identifiers(self):
         "Create or correct the SIREN identifiers"

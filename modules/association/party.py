@@ -355,6 +355,14 @@ class Party(metaclass=PoolMeta):
             cls._record_populations(parties)
 
     @classmethod
+    def official_data_merged(cls, merges, year):
+        """Called by the official-data import after the communes merged in
+        the vintage year were deactivated, with the list of (merged id,
+        successor id) pairs; modules extend it to pass on what belonged to
+        the merged communes"""
+        pass
+
+    @classmethod
     def _record_populations(cls, parties):
         "Keep the population history in line with the current population"
         pool = Pool()
