@@ -1,0 +1,12 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class AssociationMembershipTestCase(ModuleTestCase):
+    "Test Association Membership module"
+    module = 'association_membership'
+    extras = ['account_fr', 'account_payment_sepa']
+
+
+del ModuleTestCase

@@ -1,0 +1,136 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Fixtures shared by the scenarios"
+import datetime as dt
+from decimal import Decimal
+
+from proteus import Model
+from stdnum import luhn
+
+
+def siret(siren):
+    "Return a valid SIRET of the first establishment of siren"
+    for nic in range(10, 100000, 10):
+        code = f'{siren}{nic:05d}'[:-1]
+        code += luhn.calc_check_digit(code)
+        if luhn.is_valid(code):
+            return code
+
+
+def setup_association(config, year):
+    """Set the association's address and SIRET up and return the fiscal
+    year of year with invoice sequences, on the French chart"""
+    from trytond.modules.account.tests.tools import create_fiscalyear
+    from trytond.modules.account_invoice.tests.tools import (
+        set_fiscalyear_invoice_sequences)
+    from trytond.modules.company.tests.tools import get_company
+    company = get_company()
+    party = company.party
+    party.name = "Association des maires de l'Essonne"
+    address, = party.addresses
+    address.street = "1 rue de la République"
+    address.postal_code = '91000'
+    address.city = "Évry-Courcouronnes"
+    identifier = party.identifiers.new(type='fr_siret')
+    identifier.code = siret('775672272')
+    identifier.address = address
+    party.save()
+    fiscalyear = set_fiscalyear_invoice_sequences(
+        create_fiscalyear(company, dt.date(year, 6, 1)))
+    fiscalyear.click('create_period')
+    return fiscalyear
+
+
+def create_dues_product(config, code='706'):
+    "Return the service product of the dues on the revenue account code"
+    Account = Model.get('account.account')
+    Category = Model.get('product.category')
+    Template = Model.get('product.template')
+    Uom = Model.get('product.uom')
+    revenue, = Account.find([('code', '=', code)])
+    category = Category(name="Cotisations")
+    category.accounting = True
+    category.account_revenue = revenue
+    category.save()
+    ModelData = Model.get('ir.model.data')
+    unit = Uom(ModelData.get_id('product', 'uom_unit', config.context))
+    template = Template(name="Membership Dues", type='service',
+        default_uom=unit, account_category=category)
+    template.list_price = Decimal(0)
+    template.save()
+    product, = template.products
+    return product
+
+
+def create_commune_rule(type_, year, population_year=None):
+    "Return the brackets rule of the communes"
+    Rule = Model.get('association.dues.rule')
+    rule = Rule(type=type_, year=year, population_basis='municipal',
+        population_year=population_year)
+    rule.minimum = Decimal(50)
+    rule.maximum = Decimal(5000)
+    rule.rounding = Decimal(1)
+    rule.proration = 'month'
+    for start, end, fixed, rate in [
+            (0, 999, 50, '0'),
+            (1000, 9999, 100, '0.10'),
+            (10000, 49999, 500, '0.06'),
+            (50000, None, 1500, '0.04')]:
+        rule.brackets.new(population_from=start, population_to=end,
+            fixed_amount=Decimal(fixed), rate=Decimal(rate))
+    rule.save()
+    return rule
+
+
+def create_epci_rule(type_, year):
+    "Return the rule of the EPCI: a rate on the total population"
+    Rule = Model.get('association.dues.rule')
+    rule = Rule(type=type_, year=year, population_basis='total')
+    rule.minimum = Decimal(500)
+    rule.maximum = Decimal(10000)
+    rule.rounding = Decimal(1)
+    rule.brackets.new(population_from=0, population_to=None,
+        fixed_amount=Decimal(0), rate=Decimal('0.02'))
+    rule.save()
+    return rule
+
+
+def add_addresses(parties):
+    "Give each party an invoicing address in its commune"
+    Party = Model.get('party.party')
+    for party in parties:
+        address, = party.addresses or [party.addresses.new()]
+        address.street = "Hôtel de ville"
+        address.city = party.name
+        address.invoice = True
+    Party.save(parties)
+
+
+def prepare_campaign(config, year, departement='FR-92'):
+    """Import the official data, create the types, rules and last year's
+    memberships of the communes of departement; return the types and the
+    communes"""
+    from trytond.modules.association.tests.tools import (
+        import_official_data, read_official_file)
+    Membership = Model.get('association.membership')
+    Party = Model.get('party.party')
+    Type = Model.get('association.membership.type')
+    import_official_data(
+        read_official_file('communes.json'),
+        read_official_file('epci.json'), year=year)
+    communes = Party.find([
+            ('kind', '=', 'commune'),
+            ('departement.code', '=', departement),
+            ])
+    add_addresses(communes)
+    product = create_dues_product(config)
+    commune_type = Type(name="Commune", code='C', product=product)
+    commune_type.save()
+    create_commune_rule(commune_type, year)
+    Membership.create([{
+                'party': c.id,
+                'type': commune_type.id,
+                'year': year - 1,
+                'join_date': dt.date(year - 1, 1, 1),
+                } for c in communes], config.context)
+    return commune_type, communes
