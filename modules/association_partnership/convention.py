@@ -65,6 +65,7 @@ class Convention(Workflow, ModelSQL, ModelView):
         help="Given by the sequence of the configuration "
         "when the convention leaves the draft.")
     kind = fields.Selection(KINDS, "Kind", required=True, states=_states)
+    kind_string = kind.translated('kind')
     parties = fields.Many2Many(
         'association.convention-party.party', 'convention', 'party',
         "Counterparts", states=_states,
@@ -296,6 +297,16 @@ class Convention(Workflow, ModelSQL, ModelView):
     def on_change_level(self):
         if self.level and self.level.yearly_contribution and not self.amount:
             self.amount = self.level.yearly_contribution
+
+    @property
+    def report_language(self):
+        "The language of the convention report: the first partner's one"
+        for party in self.parties:
+            if party.lang:
+                return party.lang.code
+        if self.company.party.lang:
+            return self.company.party.lang.code
+        return Transaction().language
 
     @property
     def invoice_product(self):
