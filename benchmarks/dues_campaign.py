@@ -277,11 +277,12 @@ def pending(database, name=None, method=None):
 class Timings(logging.Handler):
     "Collect the create and post durations logged by the campaign"
     pattern = re.compile(
-        r"invoiced (\d+) members in ([\d.]+)s and posted in ([\d.]+)s")
+        r"invoiced (\d+) members in ([\d.]+)s and posted in ([\d.]+)s"
+        r"(?: \(prepared in ([\d.]+)s)?")
 
     def __init__(self):
         super().__init__()
-        self.count = self.create = self.post = 0
+        self.count = self.create = self.post = self.prepare = 0
 
     def emit(self, record):
         self.add(record.getMessage())
@@ -292,6 +293,7 @@ class Timings(logging.Handler):
             self.count += int(match.group(1))
             self.create += float(match.group(2))
             self.post += float(match.group(3))
+            self.prepare += float(match.group(4) or 0)
 
 
 def start_workers(conf, database, processes, name, log):
@@ -403,6 +405,7 @@ def run_campaign(uri, workdir, database, setup, count, workers):
             'letters': letters,
             'create_s': timings.create,
             'post_s': timings.post,
+            'prepare_s': timings.prepare,
             })
 
     def check():
@@ -547,6 +550,9 @@ def report(backend, figures):
     print(f"  compute   {campaign['compute_s']:8.1f} s  "
         f"{rate(n, campaign['compute_s']):8.1f} members/s  "
         "(memberships renewed, lines computed)")
+    print(f"  prepare   {campaign.get('prepare_s', 0):8.1f} s  "
+        f"{rate(campaign['invoiced'], campaign.get('prepare_s', 0)):8.1f} "
+        "members/s  (invoices built in memory)")
     print(f"  invoice   {campaign['create_s']:8.1f} s  "
         f"{rate(campaign['invoiced'], campaign['create_s']):8.1f} members/s")
     print(f"  post      {campaign['post_s']:8.1f} s  "

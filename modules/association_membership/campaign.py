@@ -683,9 +683,12 @@ class CampaignLine(ModelSQL, ModelView):
         sequences of invoice and move numbers"""
         pool = Pool()
         FiscalYear = pool.get('account.fiscalyear')
+        JournalPeriod = pool.get('account.journal.period')
         SequenceStrict = pool.get('ir.sequence.strict')
         Sequence = pool.get('ir.sequence')
         cls.lock(lines)
+        # Posting creates the journal-periods it misses under a table lock
+        JournalPeriod.lock()
         strict, sequences = set(), set()
         for fiscalyear in FiscalYear.search([
                     ('company', '=', company.id),
@@ -780,21 +783,67 @@ class CampaignLine(ModelSQL, ModelView):
         Invoice.post(invoices)
 
     @classmethod
+    def _party_accounting(cls, parties, company):
+        """Return the receivable account and the customer payment term of
+        the parties by id, read with a query per slice rather than per
+        party"""
+        pool = Pool()
+        Configuration = pool.get('account.configuration')
+        PartyAccount = pool.get('party.party.account')
+        PartyPaymentTerm = pool.get('party.party.payment_term')
+        config = Configuration(1)
+        default_account = config.get_multivalue(
+            'default_account_receivable', company=company.id)
+        default_term = config.get_multivalue(
+            'default_customer_payment_term', company=company.id)
+        accounts, terms = {}, {}
+        ids = list({p.id for p in parties})
+        for sub_ids in grouped_slice(ids, count=SLICE):
+            sub_ids = list(sub_ids)
+            for value in PartyAccount.search([
+                        ('party', 'in', sub_ids),
+                        ('company', '=', company.id),
+                        ('account_receivable', '!=', None),
+                        ]):
+                accounts[value.party.id] = value.account_receivable
+            for value in PartyPaymentTerm.search([
+                        ('party', 'in', sub_ids),
+                        ('customer_payment_term', '!=', None),
+                        ]):
+                terms[value.party.id] = value.customer_payment_term
+        current = {}
+        result = {}
+        for id_ in ids:
+            account = accounts.get(id_, default_account)
+            if account is not None and account not in current:
+                current[account] = account.current()
+            result[id_] = (
+                current.get(account) if account is not None else None,
+                terms.get(id_, default_term))
+        return result
+
+    @classmethod
     def _get_invoice(
             cls, company, party, year, invoice_date, payment_term,
-            memberships, journal=None):
-        "Return an unsaved invoice of the memberships"
+            memberships, journal=None, accounting=None):
+        """Return an unsaved invoice of the memberships
+
+        accounting is the receivable account and the customer payment
+        term of the party"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
+        if accounting is None:
+            accounting = cls._party_accounting([party], company)[party.id]
+        receivable, party_payment_term = accounting
         invoice = Invoice(
             company=company,
             type='out',
             party=party,
             invoice_address=party.address_get('invoice'),
             currency=company.currency,
-            account=party.account_receivable_used,
-            payment_term=party.customer_payment_term or payment_term,
+            account=receivable,
+            payment_term=party_payment_term or payment_term,
             invoice_date=invoice_date,
             dues_year=year,
             description=gettext(
@@ -871,9 +920,16 @@ class CampaignLine(ModelSQL, ModelView):
         Invoice = pool.get('account.invoice')
         Membership = pool.get('association.membership')
         Journal = pool.get('account.journal')
+        started = time.monotonic()
         journals = Journal.search([('type', '=', 'revenue')], limit=1)
         journal = journals[0] if journals else None
         invoices, invoiced, failed = [], [], []
+        companies = {l.campaign.company for l in lines}
+        accounting = {}
+        for company in companies:
+            accounting[company] = cls._party_accounting(
+                [l.party for l in lines if l.campaign.company == company],
+                company)
         for line in lines:
             memberships = [
                 m for m in line.memberships if m.state == 'called']
@@ -893,7 +949,8 @@ class CampaignLine(ModelSQL, ModelView):
             invoice = cls._get_invoice(
                 campaign.company, line.party, line.year,
                 campaign.invoice_date, campaign.payment_term, memberships,
-                journal=journal)
+                journal=journal,
+                accounting=accounting[campaign.company][line.party.id])
             error = cls._check_invoice(invoice)
             if error:
                 line.state = 'failed'
@@ -903,7 +960,7 @@ class CampaignLine(ModelSQL, ModelView):
             invoices.append(invoice)
             invoiced.append((line, memberships))
         cls.save(failed)
-        started = time.monotonic()
+        prepared = time.monotonic()
         Invoice.save(invoices)
         Invoice.update_taxes(invoices)
         to_save = []
@@ -923,6 +980,7 @@ class CampaignLine(ModelSQL, ModelView):
                 queue_batch=LETTER_BATCH, queue_name=LETTER_QUEUE):
             Invoice.post(invoices)
         logger.info(
-            "invoiced %d members in %.3fs and posted in %.3fs (%d failed)",
-            len(invoices), created - started, time.monotonic() - created,
-            len(failed))
+            "invoiced %d members in %.3fs and posted in %.3fs "
+            "(prepared in %.3fs, %d failed)",
+            len(invoices), created - prepared, time.monotonic() - created,
+            prepared - started, len(failed))

@@ -78,13 +78,16 @@ class Party(metaclass=PoolMeta):
             & ((membership.leave_date == Null)
                 | (membership.leave_date >= today)))
         # Dues invoiced and not paid, whose invoice is not cancelled
-        unpaid = membership.join(invoice,
-            condition=membership.invoice == invoice.id).select(
-                membership.party,
-                where=(membership.state == 'invoiced')
-                & (invoice.state == 'posted')
-                & (invoice.total_amount_cache > 0))
-        return membership, current, unpaid
+        unpaid = ((membership.state == 'invoiced')
+            & (invoice.state == 'posted')
+            & (invoice.total_amount_cache > 0))
+
+        def unpaid_query(where=None):
+            return membership.join(invoice,
+                condition=membership.invoice == invoice.id).select(
+                    membership.party,
+                    where=unpaid & where if where is not None else unpaid)
+        return membership, current, unpaid_query
 
     @classmethod
     def get_membership(cls, parties, names):
@@ -109,8 +112,7 @@ class Party(metaclass=PoolMeta):
                         ['draft', 'called', 'invoiced', 'paid']),
                     group_by=[membership.party]))
             since.update(cursor)
-            unpaid.where &= membership.party.in_(sub_ids)
-            cursor.execute(*unpaid)
+            cursor.execute(*unpaid(membership.party.in_(sub_ids)))
             late.update(p for p, in cursor)
         result = defaultdict(dict)
         for party in parties:
@@ -140,8 +142,8 @@ class Party(metaclass=PoolMeta):
         _, operator, value = clause[:3]
         _, _, unpaid = cls._membership_queries(Date.today().year)
         if (operator == '=') == bool(value):
-            return [('id', 'not in', unpaid)]
-        return [('id', 'in', unpaid)]
+            return [('id', 'not in', unpaid())]
+        return [('id', 'in', unpaid())]
 
     @classmethod
     def official_data_merged(cls, merges, year):
