@@ -550,13 +550,17 @@ def report(backend, figures):
     print(f"  compute   {campaign['compute_s']:8.1f} s  "
         f"{rate(n, campaign['compute_s']):8.1f} members/s  "
         "(memberships renewed, lines computed)")
-    print(f"  prepare   {campaign.get('prepare_s', 0):8.1f} s  "
-        f"{rate(campaign['invoiced'], campaign.get('prepare_s', 0)):8.1f} "
-        "members/s  (invoices built in memory)")
-    print(f"  invoice   {campaign['create_s']:8.1f} s  "
-        f"{rate(campaign['invoiced'], campaign['create_s']):8.1f} members/s")
-    print(f"  post      {campaign['post_s']:8.1f} s  "
-        f"{rate(campaign['invoiced'], campaign['post_s']):8.1f} members/s")
+    if campaign['create_s']:
+        for step, key, what in [
+                ('prepare', 'prepare_s', "  (invoices built in memory)"),
+                ('invoice', 'create_s', "  (invoices saved)"),
+                ('post', 'post_s', "")]:
+            seconds = campaign.get(key, 0)
+            print(f"  {step:9} {seconds:8.1f} s  "
+                f"{rate(campaign['invoiced'], seconds):8.1f} members/s{what}")
+    else:
+        print("  invoice, post: see the wall time of the queued batches "
+            "(the workers' log gave no step timings)")
     print(f"  invoicing {campaign['invoice_wall_s']:8.1f} s  "
         f"{rate(n, campaign['invoice_wall_s']):8.1f} members/s  "
         "(queued batches, wall time)")
