@@ -1,6 +1,10 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 
-from . import routes
+from . import (
+    routes, routes_event, routes_invoice, routes_matchmaking,
+    routes_membership, routes_partnership)
 
-__all__ = [routes]
+__all__ = [
+    routes, routes_event, routes_invoice, routes_matchmaking,
+    routes_membership, routes_partnership]
