@@ -23,49 +23,17 @@ import datetime as dt
 import json
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import backends, create_database, percentile
+
 BATCH = 1000
 CHECK_IN_TARGET = 0.050
 STATISTICS_TARGET = 1.0
 GROUPS = ['event', 'kind', 'format', 'departement', 'month']
-
-
-def create_template(uri, workdir, name):
-    "Create an empty database with the event module"
-    env = dict(os.environ, TRYTOND_DATABASE__URI=uri,
-        TRYTOND_DATABASE__PATH=workdir, TRYTONPASSFILE=os.path.join(
-            workdir, 'password'))
-    with open(env['TRYTONPASSFILE'], 'w') as fp:
-        fp.write('admin\n')
-    if uri.startswith('sqlite'):
-        open(os.path.join(workdir, f'{name}.sqlite'), 'w').close()
-    else:
-        execute_postgresql(uri, f'CREATE DATABASE "{name}"')
-    subprocess.run([
-            os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
-            '-d', name, '-u', 'association_event', '--activate-dependencies',
-            '--email', 'admin@localhost'],
-        env=env, check=True, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-
-
-def execute_postgresql(uri, query):
-    import psycopg
-    with psycopg.connect(uri + 'postgres', autocommit=True) as conn:
-        conn.execute(query)
-
-
-def percentile(values, share):
-    values = sorted(values)
-    index = min(len(values) - 1, max(0, round(share * len(values)) - 1))
-    return values[index]
 
 
 def measure(uri, workdir, registrations, check_ins):
@@ -78,7 +46,7 @@ def measure(uri, workdir, registrations, check_ins):
 
     figures = {}
     started = time.perf_counter()
-    create_template(uri, workdir, 'bench')
+    create_database(uri, workdir, 'bench', ['association_event'])
     figures['template_s'] = time.perf_counter() - started
     pool = Pool('bench')
     pool.init()
@@ -265,27 +233,11 @@ def main():
     if args.child:
         return child(args)
 
-    sys.path.insert(0, TOP)
-    from tests.run_all import PostgreSQL, postgresql_bin
-    backends = args.backend or ['sqlite', 'postgresql']
-    workdir = tempfile.mkdtemp(prefix='concorde-bench-')
-    os.chmod(workdir, 0o755)
-    postgresql = None
     print(f"Trade show: {args.registrations} registrations, "
         f"{args.check_ins} check-ins")
-    try:
-        for backend in backends:
-            if backend == 'sqlite':
-                uri = 'sqlite://'
-            elif os.environ.get('TRYTOND_DATABASE_URI', '').startswith(
-                    'postgresql'):
-                uri = os.environ['TRYTOND_DATABASE_URI']
-            else:
-                postgresql = PostgreSQL(postgresql_bin(), workdir)
-                uri = postgresql.start()
-            output = os.path.join(workdir, f'{backend}.json')
-            backend_dir = os.path.join(workdir, backend)
-            os.makedirs(backend_dir)
+    with backends(args.backend or ['sqlite', 'postgresql']) as each:
+        for backend, uri, backend_dir in each:
+            output = os.path.join(backend_dir, 'figures.json')
             subprocess.run([sys.executable, __file__, '--child',
                     '--uri', uri, '--workdir', backend_dir,
                     '--output', output,
@@ -293,10 +245,6 @@ def main():
                     '--check-ins', str(args.check_ins)], check=True)
             with open(output) as fp:
                 report(backend, json.load(fp))
-    finally:
-        if postgresql:
-            postgresql.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == '__main__':

@@ -16,50 +16,16 @@ import argparse
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
+
+from common import backends, copy_database, create_database
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(
     TOP, '..', 'shared', 'data', 'decoupage-administratif')
 YEAR = 2026
-
-
-def create_template(uri, workdir, name):
-    "Create an empty database with the association module"
-    env = dict(os.environ, TRYTOND_DATABASE__URI=uri,
-        TRYTOND_DATABASE__PATH=workdir, TRYTONPASSFILE=os.path.join(
-            workdir, 'password'))
-    with open(env['TRYTONPASSFILE'], 'w') as fp:
-        fp.write('admin\n')
-    if uri.startswith('sqlite'):
-        open(os.path.join(workdir, f'{name}.sqlite'), 'w').close()
-    else:
-        execute_postgresql(uri, f'CREATE DATABASE "{name}"')
-    subprocess.run([
-            os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
-            '-d', name, '-u', 'association', '--activate-dependencies',
-            '--email', 'admin@localhost'],
-        env=env, check=True, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-
-
-def execute_postgresql(uri, query):
-    import psycopg
-    with psycopg.connect(uri + 'postgres', autocommit=True) as conn:
-        conn.execute(query)
-
-
-def copy_database(uri, workdir, template, name):
-    if uri.startswith('sqlite'):
-        shutil.copy(os.path.join(workdir, f'{template}.sqlite'),
-            os.path.join(workdir, f'{name}.sqlite'))
-    else:
-        execute_postgresql(
-            uri, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
 def measure(uri, workdir, data_path, sample):
@@ -75,7 +41,7 @@ def measure(uri, workdir, data_path, sample):
 
     figures = {}
     started = time.perf_counter()
-    create_template(uri, workdir, 'template')
+    create_database(uri, workdir, 'template', ['association'])
     figures['template_s'] = time.perf_counter() - started
 
     copy_database(uri, workdir, 'template', 'bulk')
@@ -193,36 +159,16 @@ def main():
     if args.child:
         return child(args)
 
-    sys.path.insert(0, TOP)
-    from tests.run_all import PostgreSQL, postgresql_bin
-    backends = args.backend or ['sqlite', 'postgresql']
-    workdir = tempfile.mkdtemp(prefix='concorde-bench-')
-    os.chmod(workdir, 0o755)
-    postgresql = None
     print(f"Official data: {os.path.abspath(args.data)}")
-    try:
-        for backend in backends:
-            if backend == 'sqlite':
-                uri = 'sqlite://'
-            elif os.environ.get('TRYTOND_DATABASE_URI', '').startswith(
-                    'postgresql'):
-                uri = os.environ['TRYTOND_DATABASE_URI']
-            else:
-                postgresql = PostgreSQL(postgresql_bin(), workdir)
-                uri = postgresql.start()
-            output = os.path.join(workdir, f'{backend}.json')
-            backend_dir = os.path.join(workdir, backend)
-            os.makedirs(backend_dir)
+    with backends(args.backend or ['sqlite', 'postgresql']) as each:
+        for backend, uri, backend_dir in each:
+            output = os.path.join(backend_dir, 'figures.json')
             subprocess.run([sys.executable, __file__, '--child',
                     '--uri', uri, '--workdir', backend_dir,
                     '--output', output, '--data', args.data,
                     '--sample', str(args.sample)], check=True)
             with open(output) as fp:
                 report(backend, json.load(fp))
-    finally:
-        if postgresql:
-            postgresql.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == '__main__':
