@@ -5,7 +5,8 @@
 
 Idempotent: what exists is kept, what is missing is created.
 - the first-login configuration wizards are marked done, the administrator
-  speaks French, the association is the company (in euros);
+  speaks French, the association is the company (in euros) with its
+  address in Paris (fictitious);
 - two demo users: staff (association staff) and treasurer;
 - the Île-de-France communes, EPCI and EPT of the 2026 official data;
 - the 2020 and 2026 municipal terms and a few (fictitious) elected
@@ -15,17 +16,30 @@ Idempotent: what exists is kept, what is missing is created.
   and 2027 and their move and invoice sequences;
 - when partnerships are activated: the levels "Premium" and "Partenaire"
   and an active Premium convention with the (fictitious) company
-  "Énergie Demo SAS", signed by its contact Claire Demo-Martin;
+  "Énergie Demo SAS", signed by its contact Claire Demo-Martin, in two
+  instalments (product "Partenariat", account 706, VAT 20 %); the first is
+  invoiced (invoice posted on 15 January 2026);
 - when events are activated: the webinar cycle "Les maires face à la crise
   sanitaire" (three webinars in 2027, open for registration, Hélène
   Demo-Laurent registered to the first one) and the "Salon des maires
-  d'Île-de-France 2027" (two days, two stands);
+  d'Île-de-France 2027" (two days, two stands), where two (fictitious)
+  employees of the partner, Thomas Demo-Girard and Inès Demo-Moreau, are
+  registered to hold its stand: the registrations made for the partner
+  make them its persons, whom its portal account can register to events;
+- when speed meetings are activated: the "Speed meeting Transition
+  énergétique 2027" (hybrid, at the trade show, 8 slots, 4 tables, open),
+  in which the partner and Melun take part and Melun published a need on
+  energy;
 - when memberships are activated: the membership types Commune and EPCI
-  with their service products (account 706), their 2027 dues rules
-  (brackets by population, floor and cap) and the 2026 memberships of five
-  communes (no dues campaign is run);
-- when the portal is activated: the portal account of the partner's
-  contact, partenaire@example.org with the password concorde-partner."""
+  with their service products (account 706), their 2026 and 2027 dues
+  rules (brackets by population, floor and cap), the 2026 memberships of
+  five communes with the address of their town hall and the dues campaign
+  "Cotisations 2026" computed and invoiced (one posted invoice and its
+  dues-call letter for each of the five communes, on 2 March 2026);
+- when the portal is activated: the portal accounts of the partner's
+  contact, partenaire@example.org with the password concorde-partner, and
+  of Sophie Demo-Leroy (fictitious) of the town hall of Melun, a member
+  commune, mairie-melun@example.org with the password concorde-commune."""
 import argparse
 import datetime as dt
 import os
@@ -57,11 +71,28 @@ TERMS = {
     '2026': ("Municipal term 2026–2032", dt.date(2026, 3, 15),
         dt.date(2026, 3, 22), None),
     }
+# The payment term of the invoices of the demo
+PAYMENT_TERM = "30 jours"
+# The address of the association
+COMPANY_ADDRESS = ("1 rue de l'Association", '75004', "Paris")
 # The fictitious partner of the demo and its contact
 PARTNER = "Énergie Demo SAS"
 CONTACT = "Claire Demo-Martin"
 CONTACT_EMAIL = 'partenaire@example.org'
 CONTACT_PASSWORD = 'concorde-partner'
+# The address where the partner is invoiced
+PARTNER_ADDRESS = ("12 rue de l'Exemple", '75011', "Paris")
+# The persons of the partner who hold its stand at the trade show
+PARTNER_STAFF = [
+    ("Thomas Demo-Girard", 'thomas.demo-girard@example.org'),
+    ("Inès Demo-Moreau", 'ines.demo-moreau@example.org'),
+    ]
+# The instalments of the convention: (date, share of the amount); the first
+# is invoiced
+INSTALMENTS = [
+    (dt.date(VINTAGE, 1, 15), Decimal('0.5')),
+    (dt.date(VINTAGE + 1, 1, 15), Decimal('0.5')),
+    ]
 # Partnership levels: (name, sequence, yearly contribution, stand size)
 LEVELS = [
     ("Premium", 10, Decimal(15000), 18.0),
@@ -97,8 +128,28 @@ MEMBERSHIP_TYPES = [
             ]),
     ]
 # Communes members in 2026: Versailles, Boulogne-Billancourt, Meaux,
-# Melun and Évry-Courcouronnes
+# Melun and Évry-Courcouronnes, with the postal code of their town hall
 MEMBERS = ['78646', '92012', '77284', '77288', '91228']
+POSTAL_CODES = {
+    '78646': '78000', '92012': '92100', '77284': '77100', '77288': '77000',
+    '91228': '91000',
+    }
+DUES_CAMPAIGN = f"Cotisations {VINTAGE}"
+DUES_INVOICE_DATE = dt.date(VINTAGE, 3, 2)
+# The speed meeting of the trade show: 8 slots of 12 minutes every quarter
+# of an hour from 9:30 in Paris, 4 tables
+SPEED_MEETING = "Speed meeting Transition énergétique 2027"
+SPEED_MEETING_START = dt.datetime(VINTAGE + 1, 6, 16, 7, 30)
+SPEED_MEETING_SLOTS = 8
+SPEED_MEETING_TABLES = 4
+# The commune of the speed meeting and of the second portal account
+COMMUNE_CODE = '77288'
+COMMUNE_NEED = (
+    "Rénover l'éclairage public des quartiers nord pour réduire de moitié "
+    "la consommation d'électricité de la ville.")
+COMMUNE_CONTACT = "Sophie Demo-Leroy"
+COMMUNE_EMAIL = 'mairie-melun@example.org'
+COMMUNE_PASSWORD = 'concorde-commune'
 
 
 def setup(database, data_path=None, verbose=True):
@@ -125,6 +176,12 @@ def setup(database, data_path=None, verbose=True):
             french.translatable = True
             french.save()
         company = setup_company()
+        if not company.party.addresses:
+            # The letterhead of the invoices and letters
+            street, postal_code, city = COMPANY_ADDRESS
+            Address = pool.get('party.address')
+            Address(party=company.party, street=street,
+                postal_code=postal_code, city=city).save()
 
         admin, = User.search([('login', '=', 'admin')])
         admin.language = french
@@ -288,7 +345,8 @@ def setup_modules(database, say):
     activated = {m.name for m in Module.find([
                 ('name', 'in', [
                         'association_partnership', 'association_event',
-                        'association_membership', 'association_portal']),
+                        'association_matchmaking', 'association_membership',
+                        'association_portal']),
                 ('state', '=', 'activated'),
                 ])}
     if not activated:
@@ -299,6 +357,8 @@ def setup_modules(database, say):
         setup_partnership(config, say)
     if 'association_event' in activated:
         setup_events(config, say)
+    if 'association_matchmaking' in activated:
+        setup_matchmaking(config, say)
     if 'association_membership' in activated:
         setup_membership(config, say)
     if 'association_portal' in activated:
@@ -347,8 +407,17 @@ def setup_partnership(config, say):
         levels[name] = level
         say(f"Partnership level {name} created")
     partner, contact = get_partner(config, say)
-    if Convention.find([('parties', '=', partner.id)]):
-        return
+    conventions = Convention.find([('parties', '=', partner.id)])
+    if not conventions:
+        create_convention(config, partner, contact, levels, say)
+        conventions = Convention.find([('parties', '=', partner.id)])
+    invoice_convention(config, conventions[0], say)
+
+
+def create_convention(config, partner, contact, levels, say):
+    "Create the active Premium convention of the partner"
+    from proteus import Model
+    Convention = Model.get('association.convention', config=config)
     convention = Convention(kind='partnership',
         object=f"Partenariat Premium {VINTAGE}–{VINTAGE + 1}")
     convention.level = levels["Premium"]
@@ -366,6 +435,125 @@ def setup_partnership(config, say):
     convention.click('activate')
     say(f"Convention {convention.number} with {PARTNER} signed "
         "and active")
+
+
+def invoice_convention(config, convention, say):
+    """Give the convention its instalments and invoice the first one as the
+    treasurer does (Invoice on the instalment), dated of the instalment"""
+    from proteus import Model
+    Account = Model.get('account.account', config=config)
+    Address = Model.get('party.address', config=config)
+    if convention.state not in {'signed', 'active'}:
+        return
+    if not Account.find([
+                ('company', '=', convention.company.id),
+                ('code', '=', '706'),
+                ]):
+        say("No chart of accounts: the convention is not invoiced")
+        return
+    if not get_partnership_product(config, convention, say):
+        return
+    if not convention.instalments:
+        amount = convention.amount or Decimal(0)
+        remaining = amount
+        for index, (date, share) in enumerate(INSTALMENTS, 1):
+            instalment = convention.instalments.new(date=date)
+            if index < len(INSTALMENTS):
+                instalment.amount = (amount * share).quantize(
+                    Decimal('0.01'))
+                remaining -= instalment.amount
+            else:
+                instalment.amount = remaining
+        convention.save()
+        say(f"{len(INSTALMENTS)} instalments of convention "
+            f"{convention.number} created")
+    party = convention.invoice_party or convention.parties[0]
+    if not any(a.street for a in party.addresses):
+        street, postal_code, city = PARTNER_ADDRESS
+        address = (party.addresses[0] if party.addresses
+            else Address(party=party))
+        address.street = street
+        address.postal_code = postal_code
+        address.city = city
+        address.save()
+    first = convention.instalments[0]
+    if not first.invoice:
+        first.click('invoice_instalment')
+        first.reload()
+    invoice = first.invoice
+    if invoice.state == 'draft':
+        invoice.invoice_date = first.date
+        if not invoice.payment_term:
+            invoice.payment_term = get_payment_term(config, say)
+        invoice.save()
+        # The treasurer accepts the due date in the past of the demo
+        config.skip_warning = True
+        try:
+            invoice.click('post')
+        finally:
+            config.skip_warning = False
+        say(f"Invoice {invoice.number} of the first instalment of "
+            f"convention {convention.number} posted")
+
+
+def get_payment_term(config, say):
+    "Return the payment term of 30 days, created if missing"
+    from proteus import Model
+    PaymentTerm = Model.get('account.invoice.payment_term', config=config)
+    terms = PaymentTerm.find([('name', '=', PAYMENT_TERM)], limit=1)
+    if terms:
+        return terms[0]
+    term = PaymentTerm(name=PAYMENT_TERM)
+    line = term.lines.new(type='remainder')
+    line.relativedeltas.new(days=30)
+    term.save()
+    say(f"Payment term {PAYMENT_TERM} created")
+    return term
+
+
+def get_partnership_product(config, convention, say):
+    """Return the product that invoices the conventions, the default one of
+    the configuration created if missing"""
+    from proteus import Model
+    Account = Model.get('account.account', config=config)
+    Category = Model.get('product.category', config=config)
+    Configuration = Model.get(
+        'association.partnership.configuration', config=config)
+    ModelData = Model.get('ir.model.data', config=config)
+    Module = Model.get('ir.module', config=config)
+    Tax = Model.get('account.tax', config=config)
+    Template = Model.get('product.template', config=config)
+    Uom = Model.get('product.uom', config=config)
+    if convention.level and convention.level.product:
+        return convention.level.product
+    configuration = Configuration(1)
+    if configuration.default_product:
+        return configuration.default_product
+    company = convention.company
+    revenue, = Account.find([
+            ('company', '=', company.id), ('code', '=', '706')])
+    category = Category(name="Partenariats", accounting=True)
+    category.account_revenue = revenue
+    # The VAT on services at the normal rate of the French chart
+    if Module.find([
+                ('name', '=', 'account_fr'), ('state', '=', 'activated')]):
+        category.customer_taxes.extend(Tax.find([
+                    ('company', '=', company.id),
+                    ('template', '=', ModelData.get_id(
+                            'account_fr', 'tva_vente_services_taux_normal',
+                            config.context)),
+                    ]))
+    category.save()
+    template = Template(name="Partenariat", type='service',
+        account_category=category)
+    template.default_uom = Uom(ModelData.get_id(
+            'product', 'uom_unit', config.context))
+    template.list_price = Decimal(0)
+    template.save()
+    configuration.default_product, = template.products
+    configuration.save()
+    say("Product Partenariat created")
+    return configuration.default_product
 
 
 def setup_events(config, say):
@@ -424,6 +612,130 @@ def setup_events(config, say):
         registration.person = persons[0]
         registration.save()
         say(f"{persons[0].name} registered to {webinars[0].name}")
+    register_partner_staff(config, say)
+
+
+def register_partner_staff(config, say):
+    """Register the employees of the partner to hold its stand at the trade
+    show: the registrations made for the partner make them its persons"""
+    from proteus import Model
+    Event = Model.get('association.event', config=config)
+    Party = Model.get('party.party', config=config)
+    Registration = Model.get(
+        'association.event.registration', config=config)
+    shows = Event.find([('name', '=', TRADE_SHOW)], limit=1)
+    if not shows:
+        return
+    show, = shows
+    partner, _ = get_partner(config, say)
+    persons = []
+    for name, email in PARTNER_STAFF:
+        found = Party.find([('name', '=', name), ('kind', '=', 'person')],
+            limit=1)
+        if found:
+            persons.extend(found)
+            continue
+        person = Party(name=name, kind='person')
+        person.contact_mechanisms.new(type='email', value=email)
+        person.save()
+        persons.append(person)
+        say(f"Person {name} of {PARTNER} created")
+    registered = {r.person.id for r in Registration.find([
+                ('event', '=', show.id),
+                ('person', 'in', [p.id for p in persons]),
+                ])}
+    registrations = []
+    for person in persons:
+        if person.id in registered:
+            continue
+        registration = Registration(event=show, organisation=partner,
+            role='exhibitor')
+        registration.person = person
+        registrations.append(registration)
+    if registrations:
+        Registration.save(registrations)
+        say(f"{len(registrations)} persons of {PARTNER} registered to "
+            f"{TRADE_SHOW}")
+
+
+def setup_matchmaking(config, say):
+    """Create the speed meeting of the trade show with the partner and
+    Melun, which published a need"""
+    from proteus import Model
+    Event = Model.get('association.event', config=config)
+    Mandate = Model.get('association.mandate', config=config)
+    ModelData = Model.get('ir.model.data', config=config)
+    Need = Model.get('association.matchmaking.need', config=config)
+    Participant = Model.get(
+        'association.matchmaking.participant', config=config)
+    Party = Model.get('party.party', config=config)
+    Theme = Model.get('association.theme', config=config)
+    communes = Party.find([
+            ('kind', '=', 'commune'), ('official_code', '=', COMMUNE_CODE)])
+    if not communes:
+        return
+    commune, = communes
+    energy = Theme(ModelData.get_id(
+            'association', 'theme_energy', config.context))
+    if not Need.find([('commune', '=', commune.id)]):
+        need = Need(commune=commune, description=COMMUNE_NEED,
+            budget_horizon='next_year')
+        need.themes.append(energy)
+        need.save()
+        say(f"Need of {commune.name} created")
+    events = Event.find([('name', '=', SPEED_MEETING)], limit=1)
+    if events:
+        event, = events
+    else:
+        event = Event(name=SPEED_MEETING, kind='speed_meeting',
+            format='hybrid')
+        event.venue = "Paris Expo Porte de Versailles"
+        event.address = "1 place de la Porte de Versailles\n75015 Paris"
+        event.description = (
+            "Les communes rencontrent les entreprises qui proposent des "
+            "solutions pour leurs économies d'énergie, en 8 rendez-vous "
+            "de 12 minutes.")
+        event.themes.append(Theme(energy.id))
+        event.start = SPEED_MEETING_START
+        event.end = SPEED_MEETING_START + dt.timedelta(hours=2)
+        event.registration_end = SPEED_MEETING_START - dt.timedelta(days=7)
+        event.meeting_maximum = 6
+        for index in range(SPEED_MEETING_SLOTS):
+            slot = event.meeting_slots.new()
+            slot.start = SPEED_MEETING_START + dt.timedelta(
+                minutes=15 * index)
+            slot.duration = dt.timedelta(minutes=12)
+        for index in range(SPEED_MEETING_TABLES):
+            event.meeting_tables.new(name=f"Table {index + 1}")
+        event.save()
+        event.click('open')
+        say(f"{SPEED_MEETING} created and opened")
+    partner, contact = get_partner(config, say)
+    # The mayor attends the meetings of the commune
+    mayors = [m.person for m in Mandate.find([
+                ('authority', '=', commune.id),
+                ('office', '=', 'mayor'),
+                ('end_date', '=', None),
+                ], order=[('start_date', 'DESC')], limit=1)]
+    taking_part = {p.party.id for p in Participant.find([
+                ('event', '=', event.id),
+                ('party', 'in', [partner.id, commune.id]),
+                ])}
+    participants = []
+    for party, person, email in [
+            (partner, contact, CONTACT_EMAIL),
+            (commune, mayors[0] if mayors else None, COMMUNE_EMAIL),
+            ]:
+        if party.id in taking_part:
+            continue
+        participant = Participant(event=event)
+        participant.party = party
+        participant.contact = person
+        participant.email = email
+        participants.append(participant)
+    if participants:
+        Participant.save(participants)
+        say(f"{len(participants)} participants of {SPEED_MEETING} created")
 
 
 def setup_membership(config, say):
@@ -467,18 +779,19 @@ def setup_membership(config, say):
         type_.save()
         types[code] = type_
         say(f"Membership type {name} created")
-    for code, name, basis, floor, cap, brackets in MEMBERSHIP_TYPES:
-        if Rule.find([('type', '=', types[code].id),
-                    ('year', '=', VINTAGE + 1)]):
-            continue
-        rule = Rule(type=types[code], year=VINTAGE + 1,
-            population_basis=basis, minimum=floor, maximum=cap,
-            rounding=Decimal(1), proration='month')
-        for start, end, fixed, rate in brackets:
-            rule.brackets.new(population_from=start, population_to=end,
-                fixed_amount=Decimal(fixed), rate=Decimal(rate))
-        rule.save()
-        say(f"Dues rule {name} {VINTAGE + 1} created")
+    for year in [VINTAGE, VINTAGE + 1]:
+        for code, name, basis, floor, cap, brackets in MEMBERSHIP_TYPES:
+            if Rule.find([('type', '=', types[code].id),
+                        ('year', '=', year)]):
+                continue
+            rule = Rule(type=types[code], year=year,
+                population_basis=basis, minimum=floor, maximum=cap,
+                rounding=Decimal(1), proration='month')
+            for start, end, fixed, rate in brackets:
+                rule.brackets.new(population_from=start, population_to=end,
+                    fixed_amount=Decimal(fixed), rate=Decimal(rate))
+            rule.save()
+            say(f"Dues rule {name} {year} created")
     communes = Party.find([
             ('kind', '=', 'commune'), ('official_code', 'in', MEMBERS)])
     members = {m.party.id for m in Membership.find([
@@ -489,20 +802,82 @@ def setup_membership(config, say):
     if memberships:
         Membership.save(memberships)
         say(f"{len(memberships)} memberships {VINTAGE} created")
+    to_address = [c for c in communes if not c.addresses]
+    for commune in to_address:
+        address = commune.addresses.new(street="Hôtel de ville",
+            city=commune.name)
+        address.postal_code = POSTAL_CODES.get(commune.official_code)
+        address.invoice = True
+    if to_address:
+        Party.save(to_address)
+        say(f"Addresses of {len(to_address)} town halls created")
+    run_dues_campaign(config, types['COM'], say)
+
+
+def run_dues_campaign(config, type_, say):
+    """Compute and invoice the dues of the year of the member communes
+
+    The campaign invoices through the queue: without a worker, as here,
+    the tasks run at the end of each call."""
+    from proteus import Model
+    Account = Model.get('account.account', config=config)
+    Campaign = Model.get('association.dues.campaign', config=config)
+    Type = Model.get('association.membership.type', config=config)
+    campaigns = Campaign.find([
+            ('year', '=', VINTAGE), ('state', '!=', 'cancelled')], limit=1)
+    if campaigns:
+        campaign, = campaigns
+    else:
+        if not Account.find([('code', '=', '706')], limit=1):
+            say("No chart of accounts: no dues campaign")
+            return
+        campaign = Campaign(name=DUES_CAMPAIGN, year=VINTAGE, renew=False)
+        campaign.types.append(Type(type_.id))
+        campaign.invoice_date = DUES_INVOICE_DATE
+        campaign.payment_term = get_payment_term(config, say)
+        campaign.save()
+    if campaign.state == 'draft':
+        campaign.click('compute')
+    if campaign.state in {'computed', 'running'}:
+        campaign.click('invoice')
+        campaign.reload()
+        say(f"Dues campaign {campaign.name}: {campaign.invoiced_count} "
+            f"invoices posted, {campaign.failed_count} failed")
 
 
 def setup_portal(config, say):
-    "Give the contact of the demo partner an account on the portal"
+    """Give the contact of the demo partner and a member of the staff of
+    the town hall of Melun an account on the portal"""
     from proteus import Model
+    Party = Model.get('party.party', config=config)
     WebUser = Model.get('web.user', config=config)
-    if WebUser.find([('email', '=', CONTACT_EMAIL)]):
+    if not WebUser.find([('email', '=', CONTACT_EMAIL)]):
+        partner, contact = get_partner(config, say)
+        user = WebUser(email=CONTACT_EMAIL, email_valid=True,
+            party=contact, organisation=partner)
+        user.password = CONTACT_PASSWORD
+        user.save()
+        say(f"Portal account {CONTACT_EMAIL} created")
+    communes = Party.find([
+            ('kind', '=', 'commune'), ('official_code', '=', COMMUNE_CODE)])
+    if not communes or WebUser.find([('email', '=', COMMUNE_EMAIL)]):
         return
-    partner, contact = get_partner(config, say)
-    user = WebUser(email=CONTACT_EMAIL, email_valid=True,
-        party=contact, organisation=partner)
-    user.password = CONTACT_PASSWORD
+    commune, = communes
+    persons = Party.find([
+            ('name', '=', COMMUNE_CONTACT), ('kind', '=', 'person')],
+        limit=1)
+    if persons:
+        person, = persons
+    else:
+        person = Party(name=COMMUNE_CONTACT, kind='person')
+        person.contact_mechanisms.new(type='email', value=COMMUNE_EMAIL)
+        person.save()
+        say(f"Person {COMMUNE_CONTACT} of {commune.name} created")
+    user = WebUser(email=COMMUNE_EMAIL, email_valid=True,
+        party=person, organisation=commune)
+    user.password = COMMUNE_PASSWORD
     user.save()
-    say(f"Portal account {CONTACT_EMAIL} created")
+    say(f"Portal account {COMMUNE_EMAIL} created")
 
 
 def main():
