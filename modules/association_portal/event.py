@@ -1,7 +1,198 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond.pool import PoolMeta
+"""The events and commissions of an organisation in the portal
+
+The people of an organisation are those the association links to it (as
+the attendance import of the Association Event Module does): the persons
+holding a mandate in it today, the persons registered earlier for it and
+the persons of its portal accounts.  A person added from the portal is
+linked to the organisation by the registration made for it."""
+import datetime as dt
+
+from sql import Null, Union
+
+from trytond.i18n import gettext
+from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+from .portal import Block, Section
+
+# Number of ids in one IN clause
+SLICE = 1000
+# The number of records a dashboard block lists
+BLOCK_SIZE = 5
+# The states of the registrations an organisation can still cancel
+CANCELLABLE = ['waiting', 'registered', 'confirmed']
+# The states of the registrations that print a badge
+BADGE_STATES = ['registered', 'confirmed', 'attended']
+
+
+def now():
+    "The time of the request (events store UTC)"
+    return dt.datetime.now()
+
+
+def organisation_person_ids(organisation):
+    "Return the ids of the active persons of the organisation"
+    pool = Pool()
+    Party = pool.get('party.party')
+    Registration = pool.get('association.event.registration')
+    WebUser = pool.get('web.user')
+    registration = Registration.__table__()
+    web_user = WebUser.__table__()
+    party = Party.__table__()
+    mandate, in_office = Party._current_mandates()
+    cursor = Transaction().connection.cursor()
+    persons = Union(
+        mandate.select(
+            mandate.person.as_('person'),
+            where=(mandate.authority == organisation.id) & in_office),
+        registration.select(
+            registration.person.as_('person'),
+            where=registration.organisation == organisation.id),
+        web_user.select(
+            web_user.party.as_('person'),
+            where=(web_user.organisation == organisation.id)
+            & (web_user.party != Null)))
+    cursor.execute(*party.select(
+            party.id,
+            where=party.id.in_(persons)
+            & (party.kind == 'person')
+            & (party.active == True)))  # noqa: E712
+    return {i for i, in cursor}
+
+
+def organisation_persons(organisation):
+    "Return the persons of the organisation by name"
+    pool = Pool()
+    Party = pool.get('party.party')
+    persons = Party.browse(sorted(organisation_person_ids(organisation)))
+    return sorted(persons, key=lambda p: ((p.name or '').lower(), p.id))
+
+
+def open_events_domain(organisation):
+    "Return the domain of the events the organisation can register to"
+    time = now()
+    return [
+        ('state', '=', 'open'),
+        ('start', '>', time),
+        ['OR',
+            ('registration_start', '=', None),
+            ('registration_start', '<=', time),
+            ],
+        ['OR',
+            ('registration_end', '=', None),
+            ('registration_end', '>=', time),
+            ],
+        # The sittings of a commission are for its members
+        ['OR',
+            ('commission', '=', None),
+            ('commission', 'in', organisation_commission_ids(organisation)),
+            ],
+        ]
+
+
+def visible_events_domain(organisation):
+    """Return the domain of the events the organisation can see:
+    those open to it and those it has registrations to"""
+    return ['OR',
+        open_events_domain(organisation),
+        ('registrations.organisation', '=', organisation.id),
+        ]
+
+
+def organisation_commission_members(organisation, person_ids=None):
+    """Return the members in office today of the commissions who sit for
+    the organisation or are its persons"""
+    pool = Pool()
+    Date = pool.get('ir.date')
+    Member = pool.get('association.commission.member')
+    today = Date.today()
+    if person_ids is None:
+        person_ids = organisation_person_ids(organisation)
+    in_office = [
+        ('start_date', '<=', today),
+        ['OR',
+            ('end_date', '=', None),
+            ('end_date', '>=', today),
+            ],
+        ('commission.active', '=', True),
+        ]
+    members = Member.search(in_office + [
+            ('authority', '=', organisation.id),
+            ])
+    seen = set(members)
+    for sub_ids in grouped_slice(sorted(person_ids), count=SLICE):
+        for member in Member.search(in_office + [
+                    ('person', 'in', list(sub_ids)),
+                    ]):
+            if member not in seen:
+                seen.add(member)
+                members.append(member)
+    return members
+
+
+def organisation_commission_ids(organisation):
+    "Return the ids of the commissions the organisation sits in"
+    return sorted({
+            m.commission.id
+            for m in organisation_commission_members(organisation)})
 
 
 class Portal(metaclass=PoolMeta):
     __name__ = 'association.portal'
+
+    @classmethod
+    def sections(cls, user):
+        sections = super().sections(user)
+        sections.append(Section(
+                'events',
+                gettext('association_portal.msg_section_events'),
+                '/events', 30))
+        sections.append(Section(
+                'registrations',
+                gettext('association_portal.msg_section_registrations'),
+                '/registrations', 31))
+        if organisation_commission_ids(user.organisation):
+            sections.append(Section(
+                    'committees',
+                    gettext('association_portal.msg_section_committees'),
+                    '/committees', 70))
+        return sections
+
+    @classmethod
+    def dashboard_blocks(cls, user):
+        pool = Pool()
+        Event = pool.get('association.event')
+        Registration = pool.get('association.event.registration')
+        blocks = super().dashboard_blocks(user)
+        organisation = user.organisation
+        registrations = Registration.search([
+                ('organisation', '=', organisation.id),
+                ('state', 'in', CANCELLABLE),
+                ('event.end', '>=', now()),
+                ('event.state', 'in', ['draft', 'open', 'closed']),
+                ], order=[('event.start', 'ASC'), ('id', 'ASC')],
+            limit=BLOCK_SIZE)
+        events = Event.search(
+            open_events_domain(organisation),
+            order=[('start', 'ASC'), ('id', 'ASC')], limit=BLOCK_SIZE)
+        blocks.append(Block(
+                'events', 'blocks/event.html', {
+                    'registrations': registrations,
+                    'events': events,
+                    }, 30))
+        commission_ids = organisation_commission_ids(organisation)
+        if commission_ids:
+            sittings = Event.search([
+                    ('commission', 'in', commission_ids),
+                    ('state', 'in', ['open', 'closed']),
+                    ('end', '>=', now()),
+                    ], order=[('start', 'ASC'), ('id', 'ASC')],
+                limit=BLOCK_SIZE)
+            blocks.append(Block(
+                    'committees', 'blocks/event_committees.html', {
+                        'sittings': sittings,
+                        }, 70))
+        return blocks

@@ -1,7 +1,93 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond.pool import PoolMeta
+import datetime as dt
+
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+
+from .portal import Block, Section
+
+# The kinds of party on each side of a speed meeting: the companies offer
+# solutions (like the participant's side), the communes express needs (like
+# the domain of the need)
+COMPANY_KINDS = {'company', 'association', 'foundation'}
+COMMUNE_KINDS = {'commune', 'epci', 'ept'}
+# The number of requests and meetings shown on the dashboard
+DASHBOARD_LIMIT = 5
+MESSAGE_SIZE = 2000
+
+
+def organisation_side(organisation):
+    "Return the side of the organisation in speed meetings or None"
+    if organisation.kind in COMPANY_KINDS:
+        return 'company'
+    elif organisation.kind in COMMUNE_KINDS:
+        return 'commune'
+
+
+def other_participant(meeting, organisation):
+    "Return the participant of the meeting that is not the organisation"
+    request = meeting.request
+    if request.requester.party == organisation:
+        return request.requested
+    return request.requester
 
 
 class Portal(metaclass=PoolMeta):
     __name__ = 'association.portal'
+
+    @classmethod
+    def sections(cls, user):
+        sections = super().sections(user)
+        if organisation_side(user.organisation):
+            sections.append(Section(
+                    'matchmaking',
+                    gettext('association_portal.msg_section_matchmaking'),
+                    '/speed-meetings', 50))
+        return sections
+
+    @classmethod
+    def dashboard_blocks(cls, user):
+        pool = Pool()
+        Request = pool.get('association.matchmaking.request')
+        Meeting = pool.get('association.matchmaking.meeting')
+        blocks = super().dashboard_blocks(user)
+        organisation = user.organisation
+        if not organisation_side(organisation):
+            return blocks
+        now = dt.datetime.now()
+        pending_domain = [
+            ('requested.party', '=', organisation.id),
+            ('state', '=', 'pending'),
+            ('event.state', 'in', ['draft', 'open', 'closed']),
+            ]
+        pending = Request.search(
+            pending_domain, order=[('id', 'ASC')], limit=DASHBOARD_LIMIT)
+        meetings = Meeting.search([
+                ['OR',
+                    ('request.requester.party', '=', organisation.id),
+                    ('request.requested.party', '=', organisation.id),
+                    ],
+                ('slot.start', '>=', now - dt.timedelta(hours=1)),
+                ('event.state', 'in', ['open', 'closed']),
+                ], order=[('slot.start', 'ASC'), ('id', 'ASC')],
+            limit=DASHBOARD_LIMIT)
+        blocks.append(Block(
+                'matchmaking', 'blocks/matchmaking.html', {
+                    'pending': pending,
+                    'pending_count': Request.search_count(pending_domain),
+                    'meetings': [
+                        (m, other_participant(m, organisation))
+                        for m in meetings],
+                    }, 50))
+        return blocks
+
+
+class Request(metaclass=PoolMeta):
+    __name__ = 'association.matchmaking.request'
+
+    message = fields.Text(
+        "Message", size=MESSAGE_SIZE, readonly=True,
+        help="What the requester wrote to the other participant "
+        "from the portal.")

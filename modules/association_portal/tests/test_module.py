@@ -6,6 +6,7 @@ from trytond.tests.test_tryton import ModuleTestCase
 class AssociationPortalTestCase(ModuleTestCase):
     "Test Association Portal module"
     module = 'association_portal'
+    extras = ['association_matchmaking']
 
 
 del ModuleTestCase
