@@ -1,0 +1,468 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The pages of the invoices through trytond's WSGI application
+
+Two organisations, each with posted, paid, late and draft invoices, read
+theirs and try to read the other's."""
+import datetime as dt
+import io
+import zipfile
+from decimal import Decimal
+
+from trytond.pool import Pool
+from trytond.tests import test_tryton
+from trytond.tests.test_tryton import DB_NAME
+from trytond.transaction import Transaction, TransactionError
+
+from .tools import (
+    create_organisation, create_portal_user, form_values, page_text,
+    parse_html)
+
+
+def setup_accounting(name="Association des maires de Seine-et-Marne"):
+    """Create the association's company with a chart of accounts and a
+    fiscal year from the first day of last year to the end of this year
+    with invoice sequences and periods, and make it the user's company;
+    return the company and the payment term of 30 days"""
+    from trytond.modules.account.tests import create_chart, get_fiscalyear
+    from trytond.modules.account_invoice.tests.test_module import (
+        set_invoice_sequences)
+    from trytond.modules.company.tests import create_company
+    from trytond.modules.currency.tests import create_currency
+    pool = Pool()
+    User = pool.get('res.user')
+    FiscalYear = pool.get('account.fiscalyear')
+    PaymentTerm = pool.get('account.invoice.payment_term')
+    euro = create_currency('EUR')
+    euro.symbol = '€'
+    euro.save()
+    company = create_company(name, currency=euro)
+    User.write([User(Transaction().user)], {
+            'companies': [('add', [company.id])],
+            'company': company.id,
+            })
+    with Transaction().set_context(company=company.id):
+        create_chart(company, chart='account.account_template_root_fr')
+        today = dt.date.today()
+        # The helpers find the sequence types by their English names
+        with Transaction().set_context(language='en'):
+            fiscalyear = set_invoice_sequences(get_fiscalyear(
+                    company, today=today,
+                    start_date=dt.date(today.year - 1, 1, 1),
+                    end_date=dt.date(today.year, 12, 31)))
+        fiscalyear.save()
+        sequence = fiscalyear.invoice_sequences[0].out_invoice_sequence
+        sequence.prefix = 'FA%s-' % today.year
+        sequence.padding = 4
+        sequence.save()
+        FiscalYear.create_period([fiscalyear])
+        term, = PaymentTerm.create([{
+                    'name': "30 jours",
+                    'lines': [('create', [{
+                                    'type': 'remainder',
+                                    'relativedeltas': [('create', [{
+                                                    'days': 30,
+                                                    }])],
+                                    }])],
+                    }])
+    return company, term
+
+
+def add_address(party, street, postal_code, city):
+    "Give the party its postal address"
+    pool = Pool()
+    Address = pool.get('party.address')
+    Address.create([{
+                'party': party.id, 'street': street,
+                'postal_code': postal_code, 'city': city,
+                }])
+
+
+def get_account(company, **clause):
+    pool = Pool()
+    Account = pool.get('account.account')
+    domain = [('company', '=', company.id), ('closed', '!=', True)]
+    domain += [(k.replace('__', '.'), '=', v) for k, v in clause.items()]
+    account, = Account.search(domain, limit=1)
+    return account
+
+
+def create_invoice(
+        company, party, amount, date, term=None, description=None,
+        type_='out', post=True):
+    "Create an invoice of one line of amount for party on date"
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Line = pool.get('account.invoice.line')
+    with Transaction().set_context(company=company.id):
+        if type_ == 'out':
+            account = get_account(company, type__receivable=True)
+            line_account = get_account(company, type__revenue=True)
+        else:
+            account = get_account(company, type__payable=True)
+            line_account = get_account(company, type__expense=True)
+        invoice = Invoice(
+            company=company, type=type_, party=party,
+            invoice_address=party.address_get(type='invoice'),
+            currency=company.currency, account=account,
+            payment_term=term, invoice_date=date,
+            description=description)
+        invoice.set_journal()
+        invoice.lines = [Line(
+                company=company, currency=company.currency,
+                invoice_type=type_, type='line', quantity=1,
+                account=line_account, unit_price=Decimal(amount),
+                description=description or "Prestation")]
+        invoice.save()
+        Invoice.update_taxes([invoice])
+        if post:
+            # Late invoices are posted with a due date in the past
+            with Transaction().set_context(_skip_warnings=True):
+                Invoice.post([invoice])
+    return invoice
+
+
+def pay_invoice(invoice, date):
+    "Pay the invoice in cash on date"
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Journal = pool.get('account.journal')
+    Move = pool.get('account.move')
+    MoveLine = pool.get('account.move.line')
+    Period = pool.get('account.period')
+    company = invoice.company
+    with Transaction().set_context(company=company.id):
+        journal, = Journal.search([('type', '=', 'cash')], limit=1)
+        cash = get_account(company, code='1.1.1')
+        amount = invoice.total_amount
+        move = Move(
+            journal=journal, date=date,
+            period=Period.find(company, date=date),
+            company=company)
+        move.lines = [
+            MoveLine(account=cash, debit=amount, credit=Decimal(0)),
+            MoveLine(
+                account=invoice.account, party=invoice.party,
+                debit=Decimal(0), credit=amount),
+            ]
+        move.save()
+        Move.post([move])
+        payment, = [l for l in move.lines if l.account == invoice.account]
+        MoveLine.reconcile(list(invoice.lines_to_pay) + [payment])
+        Invoice.process([invoice])
+    return Invoice(invoice.id)
+
+
+def document_text(response):
+    "Return the text of the document of the response (PDF or OpenDocument)"
+    data = response.get_data()
+    if data.startswith(b'%PDF'):
+        from pypdf import PdfReader
+        reader = PdfReader(io.BytesIO(data))
+        return ' '.join(p.extract_text() for p in reader.pages)
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as document:
+            return document.read('content.xml').decode('utf-8')
+    return data.decode('utf-8')
+
+
+class PortalRouteTestMixin:
+    "The helpers of the tests of the pages"
+
+    @classmethod
+    def setUpClass(cls):
+        # Set the database up in a transaction that declares the tables
+        # the accounting locks (like the transactions of the server)
+        super(test_tryton.RouteTestCase, cls).setUpClass()
+        extras = {}
+        while True:
+            try:
+                with Transaction().start(DB_NAME, 1, **extras):
+                    cls.setUpDatabase()
+            except TransactionError as exception:
+                exception.fix(extras)
+            else:
+                break
+        # Run the tasks queued by the set-up (such as the rendering of the
+        # invoices' documents) as a worker would
+        from trytond.worker import run_task
+        transaction = Transaction()
+        while transaction.tasks:
+            run_task(Pool(DB_NAME), transaction.tasks.pop())
+        with Transaction().start(DB_NAME, 1):
+            cls.setUpDatabaseQueued()
+
+    @classmethod
+    def setUpDatabaseQueued(cls):
+        "Change the database once the queued tasks have run"
+
+    def url(self, path):
+        return '/%s/portal%s' % (DB_NAME, path)
+
+    def login(self, email, password):
+        client = self.client()
+        response = client.get(self.url('/login'))
+        values = form_values(response, '/login')
+        values.update(email=email, password=password)
+        response = client.post(self.url('/login'), data=values)
+        self.assertEqual(response.status_code, 303)
+        return client
+
+    def read(self, func):
+        "Return the result of func in a new transaction"
+        with Transaction().start(DB_NAME, 0) as transaction:
+            try:
+                return func(Pool())
+            finally:
+                transaction.rollback()
+
+    def menu(self, response):
+        return [a.text_content() for a in parse_html(response).xpath(
+                '//nav//a')]
+
+    def assertNotFound(self, client, path, method='GET'):
+        response = client.open(self.url(path), method=method)
+        self.assertEqual(response.status_code, 404, path)
+        self.assertIn("Page introuvable", page_text(response))
+
+    def assertLoginRedirect(self, path):
+        response = self.client().get(self.url(path))
+        self.assertEqual(response.status_code, 303, path)
+        self.assertIn('/login?next=', response.location)
+
+
+class InvoiceRouteTestCase(
+        PortalRouteTestMixin, test_tryton.RouteTestCase):
+    "Test the pages of the invoices"
+    module = 'association_portal'
+    extras = ['account_invoice']
+    language = 'fr'
+
+    @classmethod
+    def setUpDatabase(cls):
+        company, term = setup_accounting()
+        partner = create_organisation(
+            "Énergie Locale SAS", email='contact@energie-locale.example')
+        commune = create_organisation(
+            "Melun", kind='commune', email='mairie@melun.example')
+        other = create_organisation("Sans Factures SARL")
+        add_address(partner, "12 rue des Énergies", '77000', "Melun")
+        add_address(commune, "16 rue Paul Doumer", '77000', "Melun")
+        create_portal_user(
+            partner, "Alice Martin", 'alice@energie-locale.example',
+            'alice-secret-1')
+        create_portal_user(
+            commune, "Bruno Petit", 'bruno@melun.example', 'bruno-secret-1')
+        create_portal_user(
+            other, "Chloé Roux", 'chloe@sans-factures.example',
+            'chloe-secret-1')
+        today = dt.date.today()
+        # The invoices are numbered in the order of their dates
+        paid = create_invoice(
+            company, partner, '500', today - dt.timedelta(days=90), term,
+            "Atelier mobilité")
+        paid = pay_invoice(paid, today - dt.timedelta(days=80))
+        late = create_invoice(
+            company, partner, '1200', today - dt.timedelta(days=60), term,
+            "Partenariat du congrès")
+        to_pay = create_invoice(
+            company, partner, '800', today, term, "Stand du salon")
+        draft = create_invoice(
+            company, partner, '999', today, term, "Brouillon secret",
+            post=False)
+        supplier = create_invoice(
+            company, partner, '321', today, term, "Achat de panneaux",
+            type_='in')
+        commune_invoice = create_invoice(
+            company, commune, '450', today, term, "Formation des élus")
+        cls.invoice_ids = {
+            'late': late.id, 'to_pay': to_pay.id, 'paid': paid.id,
+            'draft': draft.id, 'supplier': supplier.id,
+            'commune': commune_invoice.id,
+            }
+        cls.numbers = {
+            'late': late.number, 'to_pay': to_pay.number,
+            'paid': paid.number, 'commune': commune_invoice.number,
+            }
+        cls.late_due = late.lines_to_pay[0].maturity_date
+        cls.paid_state = paid.state
+
+    @classmethod
+    def setUpDatabaseQueued(cls):
+        # Posting rendered and stored the documents: forget one as if the
+        # queue had not rendered it yet
+        Invoice = Pool().get('account.invoice')
+        table = Invoice.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.invoice_report_cache, table.invoice_report_cache_id,
+                    table.invoice_report_format],
+                [None, None, None],
+                where=table.id == cls.invoice_ids['to_pay']))
+
+    def invoices(self):
+        "Return the state and the document of every invoice"
+        def read(pool):
+            Invoice = pool.get('account.invoice')
+            return {
+                i.id: (i.state, i.invoice_report_format,
+                    bytes(i.invoice_report_cache)
+                    if i.invoice_report_cache else None)
+                for i in Invoice.search([])}
+        return self.read(read)
+
+    def test_invoices(self):
+        "A partner sees its posted and paid customer invoices only"
+        self.assertEqual(self.paid_state, 'paid')
+        client = self.login('alice@energie-locale.example', 'alice-secret-1')
+        response = client.get(self.url('/invoices'))
+        self.assertEqual(response.status_code, 200)
+        tree = parse_html(response)
+        rows = tree.xpath('//table/tbody/tr')
+        self.assertEqual(
+            [r.xpath('string(th)') for r in rows],
+            [self.numbers['to_pay'], self.numbers['late'],
+                self.numbers['paid']])
+        cells = {
+            r.xpath('string(th)'): [
+                ' '.join(c.text_content().split()) for c in r.xpath('td')]
+            for r in rows}
+        late = cells[self.numbers['late']]
+        self.assertEqual(late[1], "Partenariat du congrès")
+        self.assertEqual(late[2], "1 200,00 €")
+        self.assertEqual(late[3], "1 200,00 €")
+        self.assertEqual(late[4], self.late_due.strftime('%d/%m/%Y'))
+        self.assertEqual(late[5], "En retard")
+        self.assertEqual(cells[self.numbers['to_pay']][5], "À payer")
+        paid = cells[self.numbers['paid']]
+        self.assertEqual(paid[3], "–")
+        self.assertEqual(paid[5], "Payée")
+        text = page_text(response)
+        self.assertIn("Reste à payer : 2 000,00 €", text)
+        for hidden in ["Brouillon secret", "Achat de panneaux",
+                "Formation des élus", self.numbers['commune']]:
+            self.assertNotIn(hidden, text)
+        for th in tree.xpath('//table//th'):
+            self.assertIn(th.get('scope'), {'col', 'row'})
+        self.assertIn("Factures", self.menu(response))
+        self.assertEqual(
+            parse_html(response).xpath(
+                '//nav//a[@aria-current="page"]/text()'), ["Factures"])
+
+        response = client.get(self.url('/'))
+        text = page_text(response)
+        self.assertIn(
+            "Reste à payer : 2 000,00 €, dont 1 facture en retard", text)
+        self.assertIn(
+            "Facture %s : 1 200,00 €" % self.numbers['late'], text)
+        self.assertNotIn(self.numbers['paid'], text)
+
+    def test_invoices_commune(self):
+        "Each organisation sees its own invoices; others have no menu"
+        client = self.login('bruno@melun.example', 'bruno-secret-1')
+        response = client.get(self.url('/invoices'))
+        self.assertEqual(response.status_code, 200)
+        text = page_text(response)
+        self.assertIn(self.numbers['commune'], text)
+        self.assertIn("Reste à payer : 450,00 €", text)
+        for number in ['late', 'to_pay', 'paid']:
+            self.assertNotIn(self.numbers[number], text)
+
+        client = self.login('chloe@sans-factures.example', 'chloe-secret-1')
+        response = client.get(self.url('/'))
+        self.assertNotIn("Factures", self.menu(response))
+        self.assertNotIn("À payer", page_text(response))
+        response = client.get(self.url('/invoices'))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(
+            "Aucune facture ne vous a encore été adressée.",
+            page_text(response))
+
+    def test_invoice_document(self):
+        "The document served is the one the association sent"
+        client = self.login('alice@energie-locale.example', 'alice-secret-1')
+        before = self.invoices()
+        _, format_, document = before[self.invoice_ids['late']]
+        self.assertTrue(document)
+        response = client.get(
+            self.url('/invoices/%s/pdf' % self.invoice_ids['late']))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.get_data(), document)
+        disposition = response.headers['Content-Disposition']
+        self.assertIn('attachment', disposition)
+        self.assertIn(
+            '%s.%s' % (self.numbers['late'], format_), disposition)
+        text = document_text(response)
+        self.assertIn(self.numbers['late'], text)
+        self.assertIn("Énergie Locale SAS", text)
+        self.assertEqual(self.invoices(), before)
+
+    def test_invoice_document_rendered(self):
+        "A document not rendered yet is rendered once and stored"
+        client = self.login('alice@energie-locale.example', 'alice-secret-1')
+        before = self.invoices()
+        self.assertIsNone(before[self.invoice_ids['to_pay']][2])
+        path = '/invoices/%s/pdf' % self.invoice_ids['to_pay']
+        response = client.get(self.url(path))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.numbers['to_pay'], document_text(response))
+        after = self.invoices()
+        state, format_, document = after[self.invoice_ids['to_pay']]
+        self.assertEqual(state, 'posted')
+        self.assertEqual(document, response.get_data())
+        self.assertIn(format_, response.headers['Content-Disposition'])
+        # Served again, it is the stored document
+        response = client.get(self.url(path))
+        self.assertEqual(response.get_data(), document)
+        self.assertEqual(self.invoices(), after)
+
+    def test_invoice_other_organisation(self):
+        "Another organisation's, draft and supplier invoices answer 404"
+        client = self.login('bruno@melun.example', 'bruno-secret-1')
+        before = self.invoices()
+        for key in ['late', 'to_pay', 'paid', 'draft', 'supplier']:
+            self.assertNotFound(
+                client, '/invoices/%s/pdf' % self.invoice_ids[key])
+        self.assertNotFound(client, '/invoices/999999/pdf')
+        self.assertNotFound(client, '/invoices/abc/pdf')
+        client = self.login('alice@energie-locale.example', 'alice-secret-1')
+        for key in ['draft', 'supplier', 'commune']:
+            self.assertNotFound(
+                client, '/invoices/%s/pdf' % self.invoice_ids[key])
+        self.assertNotFound(
+            client, '/invoices/%s/pdf' % self.invoice_ids['late'],
+            method='POST')
+        self.assertEqual(self.invoices(), before)
+
+    def test_invoice_no_session(self):
+        "Without a session the invoices redirect to the login"
+        before = self.invoices()
+        self.assertLoginRedirect('/invoices')
+        self.assertLoginRedirect(
+            '/invoices/%s/pdf' % self.invoice_ids['late'])
+        self.assertEqual(self.invoices(), before)
+
+
+class WithoutAccountingRouteTestCase(
+        PortalRouteTestMixin, test_tryton.RouteTestCase):
+    "Test the pages of the invoices, conventions and dues without modules"
+    module = 'association_portal'
+    language = 'fr'
+
+    @classmethod
+    def setUpDatabase(cls):
+        partner = create_organisation("Énergie Locale SAS")
+        create_portal_user(
+            partner, "Alice Martin", 'alice@energie-locale.example',
+            'alice-secret-1')
+
+    def test_not_activated(self):
+        "The pages answer 404 and the menu omits them"
+        client = self.login('alice@energie-locale.example', 'alice-secret-1')
+        response = client.get(self.url('/'))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            self.menu(response), ["Tableau de bord", "Organisation"])
+        for path in ['/invoices', '/invoices/1/pdf', '/conventions',
+                '/conventions/1', '/conventions/1/pdf', '/dues']:
+            self.assertNotFound(client, path)
