@@ -20,7 +20,11 @@ the communes and EPCI (all of them, or --members of them):
   the end of each request, as without a worker);
 
 and the ratios of the campaign's members per second (compute, invoice and
-post) to the floor's and the naive way's.
+post) to the floor's and the naive way's.  A queued letter task renders 20
+letters with one execution of the report (WeasyPrint converts each one).
+The machine's load average (1 minute) is printed at the start and at the
+end of the invoicing and of the letters: the figures depend on what else
+runs on the cores.
 
 Usage: .venv/bin/python benchmarks/dues_campaign.py [--data PATH]
        [--backend sqlite|postgresql] [--members N] [--sample 1000]
@@ -238,7 +242,10 @@ def prepare_members(database, data_path, members, setup):
                 ('population', '!=', None),
                 ], order=[('id', 'ASC')])
         if members:
-            parties = random.Random(42).sample(parties, members)
+            # Browse the sample on its own: the records of the search
+            # would read their neighbours in the whole list
+            parties = Party.browse([p.id for p in random.Random(42).sample(
+                        parties, members)])
         for i in range(0, len(parties), 1000):
             sub = parties[i:i + 1000]
             Address.create([{
@@ -339,6 +346,7 @@ def run_campaign(uri, workdir, database, setup, count, workers):
                     }])
         Campaign.compute([campaign])
         return campaign.id
+    figures['load_start'] = os.getloadavg()[0]
     started = time.perf_counter()
     campaign_id = transaction(database, compute, context=context)
     figures['compute_s'] = time.perf_counter() - started
@@ -367,6 +375,7 @@ def run_campaign(uri, workdir, database, setup, count, workers):
                 run_task(database, task)
         figures['invoice_wall_s'] = time.perf_counter() - started
         started = time.perf_counter()
+        figures['load_letters'] = os.getloadavg()[0]
         for task in pending(database, name=LETTER_QUEUE):
             run_task(database, task)
         figures['letters_s'] = time.perf_counter() - started
@@ -388,6 +397,7 @@ def run_campaign(uri, workdir, database, setup, count, workers):
             process = start_workers(
                 conf, database, workers, LETTER_QUEUE, log)
             try:
+                figures['load_letters'] = os.getloadavg()[0]
                 started = time.perf_counter()
                 wait(database, LETTER_QUEUE)
                 figures['letters_s'] = time.perf_counter() - started
@@ -397,6 +407,7 @@ def run_campaign(uri, workdir, database, setup, count, workers):
             for line in log:
                 timings.add(line)
         figures['letter_workers'] = workers
+    figures['load_end'] = os.getloadavg()[0]
     state, invoiced, failed, letters = transaction(database, progress)
     figures.update({
             'state': state,
@@ -587,6 +598,10 @@ def report(backend, figures):
         f"{rate(n, end_to_end) / floor_rate:.2f}x")
     print(f"  ratio campaign / naive: {rate(n, end_to_end) / naive_rate:.1f}x"
         f" ({rate(n, with_letters) / naive_rate:.1f}x with the letters)")
+    print(f"  load average: {campaign.get('load_start', 0):.1f} at the "
+        f"start, {campaign.get('load_letters', 0):.1f} before the letters, "
+        f"{campaign.get('load_end', 0):.1f} at the end "
+        f"({os.cpu_count()} cores)")
     full = 36224
     print(f"  projected full France ({full} members): "
         f"{full / rate(n, with_letters) / 60:.1f} min with the letters")

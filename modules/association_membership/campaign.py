@@ -489,6 +489,28 @@ class Campaign(Workflow, ModelSQL, ModelView):
                             product=type_.product.rec_name))
         if campaigns:
             cls.__queue__.invoice_next(campaigns)
+            cls._queue_letters(campaigns)
+
+    @classmethod
+    def _queue_letters(cls, campaigns):
+        """Queue again the letters not rendered of the invoiced lines
+
+        A worker killed while rendering leaves its task taken and never
+        finished: resuming the campaign queues its letters again (a letter
+        already rendered is not rendered twice)."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('association.dues.campaign.line')
+        lines = Line.search([
+                ('campaign', 'in', [c.id for c in campaigns]),
+                ('invoice', '!=', None),
+                ('letter_date', '=', None),
+                ], order=[('id', 'ASC')])
+        invoices = [l.invoice for l in lines]
+        if invoices:
+            with Transaction().set_context(
+                    queue_batch=LETTER_BATCH, queue_name=LETTER_QUEUE):
+                Invoice.__queue__.print_invoice(invoices)
 
     @classmethod
     def invoice_next(cls, campaigns):

@@ -1,6 +1,8 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import threading
+from collections import defaultdict
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -15,6 +17,12 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .membership import SLICE
+
+try:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+except ImportError:
+    weasyprint = None
 
 
 class Invoice(metaclass=PoolMeta):
@@ -61,15 +69,21 @@ class Invoice(metaclass=PoolMeta):
     def print_invoice(cls, invoices):
         """Render the invoices' documents (queued on posting)
 
-        The document of a dues invoice is the dues-call letter, sent by
-        e-mail to the member's invoicing contact once rendered."""
-        super().print_invoice(invoices)
+        The document of a dues invoice is the dues-call letter: the
+        letters of the invoices are rendered by one execution of the
+        report and sent by e-mail to the member's invoicing contact."""
+        pool = Pool()
+        Letter = pool.get('association.dues.letter', type='report')
         dues = [i for i in invoices if i.dues_year and i.type == 'out']
+        rendered = Letter.render_invoices(dues) if dues else []
+        super().print_invoice([i for i in invoices if i not in dues])
         if dues:
-            cls._send_dues_letters(dues)
+            cls._send_dues_letters(dues, rendered)
 
     @classmethod
-    def _send_dues_letters(cls, invoices):
+    def _send_dues_letters(cls, invoices, rendered):
+        """Send the letters rendered now and those of the campaign lines
+        not yet marked as sent"""
         pool = Pool()
         Line = pool.get('association.dues.campaign.line')
         Email = pool.get('ir.email')
@@ -80,11 +94,12 @@ class Invoice(metaclass=PoolMeta):
                         ('letter_date', '=', None),
                         ]))
         by_invoice = {l.invoice.id: l for l in lines}
+        rendered = set(rendered)
         now = dt.datetime.now()
         emails = []
         for invoice in invoices:
             line = by_invoice.get(invoice.id)
-            if line is None and invoice.invoice_report_cache is None:
+            if line is None and invoice not in rendered:
                 continue
             msg = invoice._dues_letter_email()
             if msg:
@@ -151,6 +166,22 @@ class InvoiceReport(metaclass=PoolMeta):
 class DuesLetter(Report):
     "Dues-Call Letter"
     __name__ = 'association.dues.letter'
+    # The fonts that WeasyPrint found, kept from one letter to the next
+    _fonts = threading.local()
+
+    @classmethod
+    def convert(cls, report, data, timeout=5 * 60, retry=5):
+        if (weasyprint and report.template_extension == 'html'
+                and report.extension == 'pdf'):
+            font_config = getattr(cls._fonts, 'config', None)
+            if font_config is None:
+                font_config = cls._fonts.config = FontConfiguration()
+            return 'pdf', weasyprint.HTML(
+                string=data,
+                url_fetcher=weasyprint.URLFetcher(
+                    allowed_protocols={'http', 'https'}),
+                ).write_pdf(font_config=font_config)
+        return super().convert(report, data, timeout=timeout, retry=retry)
 
     @classmethod
     def _execute(cls, records, header, data, action):
@@ -161,15 +192,67 @@ class DuesLetter(Report):
             return (
                 invoice.invoice_report_format, invoice.invoice_report_cache)
         result = super()._execute(records, header, data, action)
-        if invoice.invoice_report_versioned:
-            format_, content = result
+        cls._store([invoice], [result])
+        return result
+
+    @classmethod
+    def _store(cls, invoices, results):
+        "Store the letters as the documents of the invoices, in one write"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        to_write = []
+        for invoice, (format_, content) in zip(invoices, results):
+            if not invoice.invoice_report_versioned:
+                continue
             if isinstance(content, str):
                 content = bytes(content, 'utf-8')
-            invoice.invoice_report_format = format_
-            invoice.invoice_report_cache = (
-                Invoice.invoice_report_cache.cast(content))
-            invoice.save()
-        return result
+            to_write.extend(([invoice], {
+                        'invoice_report_format': format_,
+                        'invoice_report_cache': (
+                            Invoice.invoice_report_cache.cast(content)),
+                        }))
+        if to_write:
+            Invoice.write(*to_write)
+
+    @classmethod
+    def render_invoices(cls, invoices):
+        """Render and store the letters of the invoices without document;
+        return the invoices rendered
+
+        One execution of the report for all of them: the action, the
+        template, the invoices with their parties, addresses and lines and
+        the memberships are read once; WeasyPrint converts each letter.
+        The invoices are locked first so that a letter queued twice is
+        rendered once."""
+        pool = Pool()
+        ActionReport = pool.get('ir.action.report')
+        Invoice = pool.get('account.invoice')
+        Membership = pool.get('association.membership')
+        Invoice.lock(invoices)
+        invoices = [
+            i for i in Invoice.browse([i.id for i in invoices])
+            if not i.invoice_report_cache]
+        if not invoices:
+            return []
+        action, = ActionReport.search([
+                ('report_name', '=', cls.__name__),
+                ], limit=1)
+        ids = [i.id for i in invoices]
+        cls.check_access(action, action.model, ids)
+        memberships = defaultdict(list)
+        for sub_ids in grouped_slice(ids, count=SLICE):
+            for membership in Membership.search([
+                        ('invoice', 'in', list(sub_ids)),
+                        ]):
+                memberships[membership.invoice.id].append(membership)
+        data = {'memberships': memberships}
+        records = cls._get_records(ids, action.model, data)
+        results = []
+        for record in records:
+            results.append(
+                super()._execute([record], {}, data, action))
+        cls._store(invoices, results)
+        return invoices
 
     @classmethod
     def get_context(cls, records, header, data):
@@ -182,9 +265,13 @@ class DuesLetter(Report):
         context['invoice'] = invoice
         context['company'] = invoice.company
         context['language'] = Lang.get(invoice.party_lang)
-        context['memberships'] = Membership.search([
-                ('invoice', '=', invoice.id),
-                ])
+        if 'memberships' in data:
+            # Read in bulk by render_invoices
+            context['memberships'] = data['memberships'][invoice.id]
+        else:
+            context['memberships'] = Membership.search([
+                    ('invoice', '=', invoice.id),
+                    ])
         with Transaction().set_context(company=invoice.company.id):
             context['today'] = Date.today()
         return context

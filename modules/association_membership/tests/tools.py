@@ -2,6 +2,11 @@
 # this repository contains the full copyright notices and license terms.
 "Fixtures shared by the scenarios"
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
 from decimal import Decimal
 
 from proteus import Model
@@ -134,3 +139,122 @@ def prepare_campaign(config, year, departement='FR-92'):
                 'join_date': dt.date(year - 1, 1, 1),
                 } for c in communes], config.context)
     return commune_type, communes
+
+
+def run_queue(database_name, name=None):
+    """Run the queued tasks of the database (of the queue name or all) one
+    after the other as trytond-worker does: each task is taken (committed
+    at once) and run in its own transaction; return when no task is
+    left"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    from trytond.worker import run_task
+    pool = Pool(database_name)
+    with Transaction().start(database_name, 0, readonly=True):
+        pool.init()
+    Queue = pool.get('ir.queue')
+    while True:
+        # Queue.pull of trytond 8.0 fails on SQLite without RETURNING
+        with Transaction().start(database_name, 0) as transaction:
+            domain = [('dequeued_at', '=', None)]
+            if name:
+                domain.append(('name', '=', name))
+            tasks = Queue.search(domain, order=[('id', 'ASC')], limit=1)
+            if not tasks:
+                break
+            task, = tasks
+            task.dequeued_at = dt.datetime.now()
+            task.save()
+            transaction.commit()
+        run_task(database_name, task.id)
+
+
+class Worker:
+    """A process that runs the queued tasks of the scenario's database
+
+    On SQLite, the in-memory database of the scenario is copied into a file
+    of folder for the process and copied back when it ends."""
+
+    def __init__(self, config, folder):
+        import trytond.config as trytond_config
+        self.config = config
+        self.memory = config.database_name == ':memory:'
+        if self.memory:
+            self.name = 'worker'
+            self.folder = folder
+        else:
+            self.name = config.database_name
+            self.folder = trytond_config.get('database', 'path')
+        self.uri = trytond_config.get('database', 'uri')
+        self.process = None
+
+    def _copy(self, to_file):
+        import sqlite3
+
+        from trytond import backend
+        memory = backend.Database(self.config.database_name).connect()._conn
+        path = os.path.join(self.folder, self.name + '.sqlite')
+        file = sqlite3.connect(path)
+        try:
+            if to_file:
+                memory.backup(file)
+            else:
+                file.backup(memory)
+        finally:
+            file.close()
+
+    def start(self, name=None):
+        "Start running the tasks of the queue name or of all the queues"
+        if self.memory:
+            self._copy(True)
+        env = dict(os.environ,
+            TRYTOND_DATABASE__URI=self.uri,
+            TRYTOND_DATABASE__PATH=self.folder,
+            TRYTOND_QUEUE__WORKER='True')
+        self.process = subprocess.Popen(
+            [sys.executable, '-m', __name__, self.name, *filter(None, [name])],
+            env=env)
+
+    def count(self, query):
+        "Return the number that the SQL query counts in the shared database"
+        if self.memory:
+            import sqlite3
+            path = os.path.join(self.folder, self.name + '.sqlite')
+            with sqlite3.connect(path, timeout=30) as connection:
+                count, = connection.execute(query).fetchone()
+            connection.close()
+            return count
+        from trytond.transaction import Transaction
+        with Transaction().start(self.name, 0, readonly=True) as transaction:
+            cursor = transaction.connection.cursor()
+            cursor.execute(query)
+            count, = cursor.fetchone()
+            return count
+
+    def wait_for(self, query, timeout=60):
+        "Wait until the SQL query counts something while the worker runs"
+        started = time.monotonic()
+        while not self.count(query):
+            if self.process.poll() is not None:
+                raise RuntimeError("The worker ended")
+            if time.monotonic() - started > timeout:
+                raise RuntimeError("Nothing was counted in time")
+            time.sleep(0.05)
+
+    def kill(self):
+        "Kill the process at once, as a crash or an out-of-memory would"
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        if self.memory:
+            self._copy(False)
+
+    def join(self, timeout=120):
+        "Wait until the process has run every task"
+        returncode = self.process.wait(timeout)
+        if self.memory:
+            self._copy(False)
+        return returncode
+
+
+if __name__ == '__main__':
+    run_queue(*sys.argv[1:])
