@@ -15,15 +15,16 @@ import logging
 import os
 import secrets
 import urllib.parse
+from collections import namedtuple
 from functools import wraps
 
 import jinja2
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from trytond import backend
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.protocols.wrappers import (
-    Response, redirect, with_pool, with_transaction)
+    Request, Response, redirect, with_pool, with_transaction)
 from trytond.transaction import Transaction, TransactionError
 from trytond.wsgi import app
 
@@ -74,6 +75,12 @@ environment = jinja2.Environment(
     lstrip_blocks=True)
 environment.filters['date'] = format_date
 environment.filters['datetime'] = format_datetime
+
+
+# The pages declared by route(), for the tests that try every one of them
+Route = namedtuple(
+    'Route', ['path', 'methods', 'login', 'requires', 'csrf'])
+ROUTES = []
 
 
 def session_timeout():
@@ -353,5 +360,33 @@ def route(path, methods=None, login=True, requires=(), csrf=True):
 
         app.route(
             '/<database_name>/portal' + path, methods=methods)(endpoint)
+        ROUTES.append(Route(path, tuple(methods), login, requires, csrf))
         return func
     return decorator
+
+
+def _refuse_foreign_origin(wsgi_app):
+    """Answer the portal's French page to the requests that trytond refuses
+    for their foreign Origin
+
+    trytond's WSGI application checks the Origin header before it
+    dispatches the request and raises Forbidden out of the application, so
+    that the server answers its own English error 500.  For the paths of
+    the portal, the refusal is turned into the page of a form that does
+    not come from the portal (403); other paths are left to trytond."""
+    @wraps(wsgi_app)
+    def wrapper(environ, start_response):
+        try:
+            return wsgi_app(environ, start_response)
+        except Forbidden:
+            request = Request(environ)
+            parts = request.path.split('/', 3)
+            if len(parts) < 3 or parts[2] != 'portal' or not parts[1]:
+                raise
+            page = Page(request, urllib.parse.unquote(parts[1]))
+            response = page.finish(page.error(403, reason='csrf'))
+            return response(environ, start_response)
+    return wrapper
+
+
+app.wsgi_app = _refuse_foreign_origin(app.wsgi_app)

@@ -2,11 +2,15 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.tests.test_tryton import ModuleTestCase
 
+from .tools import EXTRAS
+
 
 class AssociationPortalTestCase(ModuleTestCase):
     "Test Association Portal module"
     module = 'association_portal'
-    extras = ['association_matchmaking']
+    extras = EXTRAS
+    # The database of the tests of the pages
+    language = 'fr'
 
 
 del ModuleTestCase

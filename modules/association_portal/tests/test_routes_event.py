@@ -17,6 +17,7 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from .tools import (
+    EXTRAS,
     create_organisation, create_portal_user, form_values, page_text,
     parse_html)
 
@@ -33,7 +34,7 @@ def days(count, hour=9):
 class PortalEventRouteTestCase(RouteTestCase):
     "Test the pages of the portal for the events and committees"
     module = 'association_portal'
-    extras = ['association_event']
+    extras = EXTRAS
     language = 'fr'
 
     @classmethod
@@ -290,7 +291,8 @@ class PortalEventRouteTestCase(RouteTestCase):
         nav = parse_html(response).xpath('//nav//a')
         self.assertEqual(
             [a.text_content() for a in nav],
-            ["Tableau de bord", "Organisation", "Événements", "Inscriptions"])
+            ["Tableau de bord", "Organisation", "Événements", "Inscriptions",
+                "Speed meetings"])
 
         # The commune sits in the commission: it sees its next sitting
         response = self.bruno().get(self.url('/events'))
@@ -300,7 +302,7 @@ class PortalEventRouteTestCase(RouteTestCase):
         nav = parse_html(response).xpath('//nav//a')
         self.assertEqual(
             [a.text_content() for a in nav][2:],
-            ["Événements", "Inscriptions", "Commissions"])
+            ["Événements", "Inscriptions", "Speed meetings", "Commissions"])
 
     def test_event_detail(self):
         "The detail shows the programme and the organisation's registrations"

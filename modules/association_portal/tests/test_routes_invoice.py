@@ -15,6 +15,7 @@ from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction, TransactionError
 
 from .tools import (
+    EXTRAS,
     create_organisation, create_portal_user, form_values, page_text,
     parse_html)
 
@@ -235,7 +236,7 @@ class InvoiceRouteTestCase(
         PortalRouteTestMixin, test_tryton.RouteTestCase):
     "Test the pages of the invoices"
     module = 'association_portal'
-    extras = ['account_invoice']
+    extras = EXTRAS
     language = 'fr'
 
     @classmethod

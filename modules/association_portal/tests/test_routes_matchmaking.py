@@ -16,6 +16,7 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from .tools import (
+    EXTRAS,
     create_organisation, create_portal_user, form_values, page_text,
     parse_html)
 
@@ -58,7 +59,7 @@ def _create_event(name, start, registration_end, participants):
 class MatchmakingRouteTestCase(RouteTestCase):
     "Test the pages of the speed meetings"
     module = 'association_portal'
-    extras = ['association_matchmaking']
+    extras = EXTRAS
     language = 'fr'
 
     @classmethod

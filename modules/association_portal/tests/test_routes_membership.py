@@ -17,6 +17,7 @@ from .test_routes_invoice import (
     pay_invoice, setup_accounting)
 from .test_routes_partnership import create_service_product
 from .tools import (
+    EXTRAS,
     create_organisation, create_portal_user, page_text, parse_html)
 
 
@@ -24,7 +25,7 @@ class MembershipRouteTestCase(
         PortalRouteTestMixin, test_tryton.RouteTestCase):
     "Test the pages of the dues"
     module = 'association_portal'
-    extras = ['association_membership']
+    extras = EXTRAS
     language = 'fr'
 
     @classmethod

@@ -15,6 +15,7 @@ from trytond.transaction import Transaction
 from .test_routes_invoice import (
     PortalRouteTestMixin, add_address, document_text, setup_accounting)
 from .tools import (
+    EXTRAS,
     create_organisation, create_portal_user, page_text, parse_html)
 
 
@@ -48,7 +49,7 @@ class PartnershipRouteTestCase(
         PortalRouteTestMixin, test_tryton.RouteTestCase):
     "Test the pages of the conventions"
     module = 'association_portal'
-    extras = ['association_partnership']
+    extras = EXTRAS
     language = 'fr'
 
     @classmethod

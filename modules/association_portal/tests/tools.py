@@ -12,6 +12,12 @@ from lxml import html as lxml_html
 
 import trytond.config as config
 
+# The modules the portal shows: the test cases of their pages all activate
+# them (in French), so that they share one cached database
+EXTRAS = [
+    'account_invoice', 'association_event', 'association_matchmaking',
+    'association_membership', 'association_partnership']
+
 
 class _SMTPHandler(socketserver.StreamRequestHandler):
     "Just enough SMTP to receive the messages of smtplib"
@@ -159,3 +165,58 @@ def create_portal_user(organisation, name, email, password=None):
         user.password = password
     user.save()
     return user
+
+
+class PortalClientMixin:
+    """What the test cases of the portal's pages share (with RouteTestCase):
+    the URL of a page, signing in, the CSRF token of a session, reading the
+    database in a transaction of its own and expiring the sessions"""
+
+    def url(self, path):
+        from trytond.tests.test_tryton import DB_NAME
+        return '/%s/portal%s' % (DB_NAME, path)
+
+    def login(self, email, password):
+        "Return a client signed in with the account"
+        client = self.client()
+        response = client.get(self.url('/login'))
+        values = form_values(response, '/login')
+        values.update(email=email, password=password)
+        response = client.post(self.url('/login'), data=values)
+        self.assertEqual(response.status_code, 303)
+        return client
+
+    def csrf(self, client):
+        "Return the CSRF token of the client's session"
+        response = client.get(self.url('/'))
+        self.assertEqual(response.status_code, 200)
+        return form_values(response, '/logout')['csrf_token']
+
+    def read(self, func):
+        "Return the result of func(pool) in a new transaction"
+        from trytond.pool import Pool
+        from trytond.tests.test_tryton import DB_NAME
+        from trytond.transaction import Transaction
+        with Transaction().start(DB_NAME, 0) as transaction:
+            try:
+                return func(Pool())
+            finally:
+                transaction.rollback()
+
+    def expire_sessions(self):
+        "Make every portal session older than the timeout"
+        import datetime
+
+        from trytond.pool import Pool
+        from trytond.tests.test_tryton import DB_NAME
+        from trytond.transaction import Transaction
+        timeout = config.getint(
+            'session', 'web_timeout', default=30 * 24 * 60 * 60)
+        past = datetime.datetime.now() - datetime.timedelta(
+            seconds=timeout + 60)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Session = Pool().get('web.user.session')
+            table = Session.__table__()
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.update(
+                    [table.create_date, table.write_date], [past, past]))

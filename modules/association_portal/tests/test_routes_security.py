@@ -1,0 +1,155 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Every page of the portal, tried without session, with an expired one and
+without CSRF token
+
+The pages are those declared by route(), with every module the portal
+shows activated: a page added later is tried without changing this test.
+The attempts on the records of another organisation are tested page by
+page in the other test files (they need real records)."""
+import re
+
+from trytond.model import ModelSQL
+from trytond.pool import Pool
+from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.transaction import Transaction
+
+from ..page import ROUTES
+from .tools import (
+    EXTRAS, PortalClientMixin, create_organisation, create_portal_user,
+    page_text)
+
+ARGUMENT = re.compile(r'<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>')
+# What a refused request still writes: the session removed, the attempt
+# counted
+UNCHECKED = {
+    'web.user.session', 'web.user.authenticate.attempt',
+    'res.user.login.attempt', 'ir.session', 'ir.cache'}
+# The page of the unknown paths: it answers 404 to everything
+NOT_FOUND = '/<path:path>'
+
+
+def url_of(path):
+    "Fill the arguments of the route's path"
+    return ARGUMENT.sub(
+        lambda m: '1' if m.group(1) == 'int' else 'x', path)
+
+
+class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
+    "Try every page of the portal without the right credentials"
+    module = 'association_portal'
+    extras = EXTRAS
+    language = 'fr'
+
+    @classmethod
+    def setUpDatabase(cls):
+        company = create_organisation(
+            "Énergie Locale SAS", email='contact@energie-locale.example')
+        commune = create_organisation(
+            "Melun", kind='commune', email='mairie@melun.example')
+        create_portal_user(
+            company, "Alice Martin", 'alice@energie-locale.example',
+            'alice-secret-1')
+        create_portal_user(
+            commune, "Bruno Petit", 'bruno@melun.example', 'bruno-secret-1')
+
+    def snapshot(self):
+        "Count and last change of every table"
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            cursor = transaction.connection.cursor()
+            result = {}
+            for name, Model in pool.iterobject():
+                if (not issubclass(Model, ModelSQL)
+                        or Model._is_table_query()
+                        or name in UNCHECKED):
+                    continue
+                table = Model.__table__()
+                query = 'SELECT COUNT(*), MAX(%s), MAX(%s) FROM "%s"' % (
+                    '"write_date"', '"create_date"', table._name)
+                cursor.execute(query)
+                result[name] = tuple(map(str, cursor.fetchone()))
+            return result
+
+    def signed_in_routes(self, method):
+        return [r for r in ROUTES if r.login and method in r.methods]
+
+    def test_routes_declared(self):
+        "Every page that changes something checks the CSRF token"
+        paths = {r.path for r in ROUTES}
+        self.assertLessEqual({'/', '/organisation', '/login'}, paths)
+        for route in ROUTES:
+            if 'POST' in route.methods and route.path != NOT_FOUND:
+                self.assertTrue(route.csrf, route.path)
+
+    def test_without_session(self):
+        "Without session, pages send to the login and forms are refused"
+        before = self.snapshot()
+        client = self.client()
+        for route in self.signed_in_routes('GET'):
+            with self.subTest(path=route.path):
+                response = client.get(self.url(url_of(route.path)))
+                self.assertEqual(response.status_code, 303)
+                self.assertIn('/login?next=', response.location)
+        for route in self.signed_in_routes('POST'):
+            with self.subTest(path=route.path):
+                response = client.post(
+                    self.url(url_of(route.path)), data={'name': "Pirate"})
+                self.assertEqual(response.status_code, 403)
+                self.assertIn("Session expirée", page_text(response))
+        self.assertEqual(self.snapshot(), before)
+
+    def test_without_csrf(self):
+        "A form without its session's CSRF token is refused"
+        alice = self.login('alice@energie-locale.example', 'alice-secret-1')
+        bruno = self.login('bruno@melun.example', 'bruno-secret-1')
+        bruno_token = self.csrf(bruno)
+        before = self.snapshot()
+        for route in [r for r in ROUTES if 'POST' in r.methods and r.csrf]:
+            for token in [None, 'x' * 64, bruno_token]:
+                with self.subTest(path=route.path, token=token):
+                    data = {'name': "Pirate", 'email': 'x@example.com'}
+                    if token:
+                        data['csrf_token'] = token
+                    response = alice.post(
+                        self.url(url_of(route.path)), data=data)
+                    self.assertEqual(response.status_code, 403)
+                    self.assertIn("Formulaire expiré", page_text(response))
+        self.assertEqual(self.snapshot(), before)
+
+    def test_expired_session(self):
+        "An expired session shows nothing and changes nothing"
+        alice = self.login('alice@energie-locale.example', 'alice-secret-1')
+        token = self.csrf(alice)
+        self.expire_sessions()
+        before = self.snapshot()
+        for route in self.signed_in_routes('POST'):
+            with self.subTest(path=route.path):
+                response = alice.post(self.url(url_of(route.path)), data={
+                        'csrf_token': token, 'name': "Trop tard"})
+                self.assertEqual(response.status_code, 403)
+        for route in self.signed_in_routes('GET'):
+            with self.subTest(path=route.path):
+                response = alice.get(self.url(url_of(route.path)))
+                self.assertEqual(response.status_code, 303)
+                self.assertIn('/login?next=', response.location)
+        self.assertEqual(self.snapshot(), before)
+
+    def test_foreign_origin(self):
+        "A form sent from another site is refused with a French page"
+        alice = self.login('alice@energie-locale.example', 'alice-secret-1')
+        token = self.csrf(alice)
+        before = self.snapshot()
+        for route in [r for r in ROUTES if 'POST' in r.methods]:
+            with self.subTest(path=route.path):
+                response = alice.post(
+                    self.url(url_of(route.path)),
+                    data={'csrf_token': token, 'name': "Pirate"},
+                    headers={'Origin': 'https://pirate.example'})
+                self.assertEqual(response.status_code, 403)
+                self.assertIn("Formulaire expiré", page_text(response))
+                self.assertIn("ne vient pas du portail", page_text(response))
+        self.assertEqual(self.snapshot(), before)
+        # The portal's own pages are still served
+        response = alice.get(self.url('/'))
+        self.assertEqual(response.status_code, 200)
