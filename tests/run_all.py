@@ -5,14 +5,17 @@
 1. the tests of every module on SQLite;
 2. the same on PostgreSQL, in a throwaway cluster on 127.0.0.1 that is
    stopped and removed at the end whatever happens;
-3. the tests that cross modules (tests/: the browser test of the web
-   client served by scripts/run).
+3. the tests that cross modules (tests/: the browser tests of the web
+   client and the portal served by scripts/run), after the SQLite ones.
+The PostgreSQL suites run beside the SQLite ones (two lanes: a small
+machine's two cores).
 It ends with the line "N passed, N failed" (and skipped when any).
 
 Usage: run_all.py [MODULE ...]
 With module names, only those modules' tests run, on both backends (the
 tests across modules are left out): what a developer runs while working on
-one module."""
+one module; CONCORDE_TEST_PATTERN=test_routes*.py runs only the files
+matching it."""
 import glob
 import json
 import os
@@ -21,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -99,15 +103,19 @@ class PostgreSQL:
 
 
 def run_suite(name, start, env, workdir):
-    print(f"\n===== {name}", flush=True)
+    """Run the suite in a child process and return its counts and its
+    output"""
     result_file = os.path.join(
         workdir, f'{name}.json'.replace(' ', '-').replace('/', '-'))
     env = dict(os.environ, **env)
     started = time.monotonic()
-    subprocess.run(
-        [PYTHON, '-m', 'tests.suite', result_file, start,
-            'modules' if start.startswith('modules') else '.'],
-        cwd=TOP, env=env)
+    with tempfile.TemporaryFile('w+') as log:
+        subprocess.run(
+            [PYTHON, '-m', 'tests.suite', result_file, start,
+                'modules' if start.startswith('modules') else '.'],
+            cwd=TOP, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.seek(0)
+        output = log.read()
     duration = time.monotonic() - started
     try:
         with open(result_file) as fp:
@@ -115,17 +123,42 @@ def run_suite(name, start, env, workdir):
     except (FileNotFoundError, ValueError):
         # The suite could not even start
         counts = {'run': 1, 'passed': 0, 'failed': 1, 'skipped': 0}
-    print(f"===== {name}: {counts['passed']} passed, {counts['failed']} "
-        f"failed, {counts['skipped']} skipped in {duration:.0f} s",
-        flush=True)
-    return counts
+    output = (f"\n===== {name}\n{output}"
+        f"===== {name}: {counts['passed']} passed, {counts['failed']} "
+        f"failed, {counts['skipped']} skipped in {duration:.0f} s\n")
+    return counts, output
+
+
+def run_lanes(lanes, workdir):
+    """Run each lane (a list of suites, one after the other) beside the
+    others: the SQLite suites run in one Python process and the PostgreSQL
+    ones share their work with the server, so two lanes keep both cores of
+    a small machine busy.  Each suite's output is printed whole when it
+    ends."""
+    totals = {'passed': 0, 'failed': 0, 'skipped': 0}
+    lock = threading.Lock()
+
+    def run_lane(suites):
+        for name, start, env in suites:
+            counts, output = run_suite(name, start, env, workdir)
+            with lock:
+                print(output, end='', flush=True)
+                for key in totals:
+                    totals[key] += counts[key]
+
+    threads = [threading.Thread(target=run_lane, args=(lane,))
+        for lane in lanes if lane]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return totals
 
 
 def main(modules=None):
     workdir = tempfile.mkdtemp(prefix='concorde-test-')
     if os.geteuid() == 0:
         os.chmod(workdir, 0o755)
-    totals = {'passed': 0, 'failed': 0, 'skipped': 0}
     bindir = postgresql_bin()
     if not bindir:
         print("PostgreSQL server binaries (initdb, pg_ctl) are missing: "
@@ -133,35 +166,33 @@ def main(modules=None):
             file=sys.stderr)
         return 2
     postgresql = PostgreSQL(bindir, workdir)
-    suites = []
     starts = [f'modules/{m}' for m in modules] if modules else ['modules']
     for start in starts if modules else []:
         if not os.path.isfile(os.path.join(TOP, start, 'tryton.cfg')):
             print(f"No module {start}", file=sys.stderr)
             return 2
+    started = time.monotonic()
     try:
-        suites.extend((f'{start} on SQLite', start, {
+        sqlite = [(f'{start} on SQLite', start, {
                     'TRYTOND_DATABASE_URI': 'sqlite://',
                     'DB_NAME': ':memory:',
                     'DB_CACHE': os.path.join(workdir, 'cache-sqlite'),
-                    }) for start in starts)
+                    }) for start in starts]
         uri = postgresql.start()
-        suites.extend((f'{start} on PostgreSQL', start, {
+        postgres = [(f'{start} on PostgreSQL', start, {
                     'TRYTOND_DATABASE_URI': uri,
                     'DB_NAME': 'test',
                     'DB_CACHE': 'postgresql://',
-                    }) for start in starts)
+                    }) for start in starts]
         if not modules:
-            suites.append(('across modules', 'tests', {
+            sqlite.append(('across modules', 'tests', {
                         'CONCORDE_TEST_WORKDIR': workdir,
                         }))
-        for name, start, env in suites:
-            counts = run_suite(name, start, env, workdir)
-            for key in totals:
-                totals[key] += counts[key]
+        totals = run_lanes([sqlite, postgres], workdir)
     finally:
         postgresql.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    print(f"\nAll the tests ran in {time.monotonic() - started:.0f} s")
     line = f"{totals['passed']} passed, {totals['failed']} failed"
     if totals['skipped']:
         line += f", {totals['skipped']} skipped"

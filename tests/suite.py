@@ -2,17 +2,44 @@
 # this repository contains the full copyright notices and license terms.
 """Run one unittest discovery and write its counts to a JSON file
 
-Usage: python -m tests.suite RESULT.json START TOP"""
+Usage: python -m tests.suite RESULT.json START TOP
+The files discovered match CONCORDE_TEST_PATTERN (default test*.py).
+The slowest tests are printed at the end, to keep the suite short."""
 import json
+import os
 import sys
+import time
 import unittest
+
+SLOWEST = 15
+
+
+class TimedResult(unittest.TextTestResult):
+    """Keep how long each test took, with the set-up of its class (the time
+    since the previous test ended)"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.durations = []
+        self._last = time.monotonic()
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        now = time.monotonic()
+        self.durations.append((now - self._last, str(test)))
+        self._last = now
 
 
 def main():
     result_file, start, top = sys.argv[1:4]
-    suite = unittest.defaultTestLoader.discover(start, top_level_dir=top)
-    runner = unittest.TextTestRunner(verbosity=2, stream=sys.stdout)
+    suite = unittest.defaultTestLoader.discover(start, top_level_dir=top,
+        pattern=os.environ.get('CONCORDE_TEST_PATTERN', 'test*.py'))
+    runner = unittest.TextTestRunner(
+        verbosity=2, stream=sys.stdout, resultclass=TimedResult)
     result = runner.run(suite)
+    print("\nSlowest tests:")
+    for duration, name in sorted(result.durations, reverse=True)[:SLOWEST]:
+        print(f"{duration:7.1f} s  {name}")
     counts = {
         'run': result.testsRun,
         'failed': len(result.failures) + len(result.errors)

@@ -41,7 +41,8 @@ def setup_association(config, year):
     identifier.address = address
     party.save()
     fiscalyear = set_fiscalyear_invoice_sequences(
-        create_fiscalyear(company, dt.date(year, 6, 1)))
+        create_fiscalyear(
+            company, (dt.date(year, 1, 1), dt.date(year, 12, 31))))
     fiscalyear.click('create_period')
     return fiscalyear
 
