@@ -286,6 +286,8 @@ class Timings(logging.Handler):
     pattern = re.compile(
         r"invoiced (\d+) members in ([\d.]+)s and posted in ([\d.]+)s"
         r"(?: \(prepared in ([\d.]+)s)?")
+    # The posting of the invoices prepared by other tasks
+    posted = re.compile(r"posted (\d+) members in ([\d.]+)s")
 
     def __init__(self):
         super().__init__()
@@ -301,13 +303,15 @@ class Timings(logging.Handler):
             self.create += float(match.group(2))
             self.post += float(match.group(3))
             self.prepare += float(match.group(4) or 0)
+        elif match := self.posted.search(message):
+            self.post += float(match.group(2))
 
 
 def start_workers(conf, database, processes, name, log):
     return subprocess.Popen([
             os.path.join(os.path.dirname(sys.executable), 'trytond-worker'),
             '-c', conf, '-d', database, '-n', str(processes),
-            '--name', name, '-v', '-t', '1'],
+            '--name', name, '-vv', '-t', '1'],
         stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
 
 
@@ -562,10 +566,12 @@ def report(backend, figures):
         f"{rate(n, campaign['compute_s']):8.1f} members/s  "
         "(memberships renewed, lines computed)")
     if campaign['create_s']:
+        print("  steps, summed over the workers:")
         for step, key, what in [
-                ('prepare', 'prepare_s', "  (invoices built in memory)"),
-                ('invoice', 'create_s', "  (invoices saved)"),
-                ('post', 'post_s', "")]:
+                ('build', 'prepare_s', "  (invoices built in memory)"),
+                ('create', 'create_s',
+                    "  (saved, validated, draft moves; side by side)"),
+                ('post', 'post_s', "  (numbered and posted, one at a time)")]:
             seconds = campaign.get(key, 0)
             print(f"  {step:9} {seconds:8.1f} s  "
                 f"{rate(campaign['invoiced'], seconds):8.1f} members/s{what}")

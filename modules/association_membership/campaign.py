@@ -474,10 +474,16 @@ class Campaign(Workflow, ModelSQL, ModelView):
     def invoice(cls, campaigns):
         """Queue the invoicing of the lines left to invoice
 
-        One queued task invoices a batch of lines and queues the next one,
-        so that the batches run one after the other (they share the
-        invoice and move sequences) while the workers render the letters
-        in parallel.  Running it again resumes what is left."""
+        The lines are prepared in batches by tasks that the workers run
+        side by side: each one creates the invoices of its batch,
+        validates them and stores their draft moves.  Posting numbers the
+        invoices and their moves from the strict sequences of the
+        company, so it runs one task at a time: a task queued after each
+        batch posts what is prepared, and the last one, a chain, posts
+        and invoices what is left until the campaign is done.  Running it
+        again resumes what is left."""
+        pool = Pool()
+        Line = pool.get('association.dues.campaign.line')
         for campaign in campaigns:
             # Check before queueing: the queued tasks run without access
             # checks
@@ -487,6 +493,17 @@ class Campaign(Workflow, ModelSQL, ModelView):
                             'association_membership'
                             '.msg_campaign_no_revenue_account',
                             product=type_.product.rec_name))
+        for campaign in campaigns:
+            lines = Line.search([
+                    ('campaign', '=', campaign.id),
+                    ('state', '=', 'to_invoice'),
+                    ('invoice', '=', None),
+                    ], order=[('id', 'ASC')])
+            for i, batch in enumerate(
+                    grouped_slice(lines, count=campaign.batch_size)):
+                Line.__queue__.prepare_invoices(list(batch))
+                if i:
+                    cls.__queue__.post_invoices([campaign])
         if campaigns:
             cls.__queue__.invoice_next(campaigns)
             cls._queue_letters(campaigns)
@@ -513,22 +530,35 @@ class Campaign(Workflow, ModelSQL, ModelView):
                 Invoice.__queue__.print_invoice(invoices)
 
     @classmethod
+    def post_invoices(cls, campaigns):
+        "Post the prepared invoices of the campaigns"
+        pool = Pool()
+        Line = pool.get('association.dues.campaign.line')
+        campaigns = [c for c in campaigns if c.state == 'running']
+        if campaigns:
+            Line.post_prepared(campaigns)
+
+    @classmethod
     def invoice_next(cls, campaigns):
-        "Invoice the next batch of lines and queue the following one"
+        """Post the prepared invoices, or else invoice the next batch of
+        lines, and queue the following task until no line is left"""
         pool = Pool()
         Line = pool.get('association.dues.campaign.line')
         campaigns = [c for c in campaigns if c.state == 'running']
         if not campaigns:
             return
-        domain = [
-            ('campaign', 'in', [c.id for c in campaigns]),
-            ('state', '=', 'to_invoice'),
-            ('invoice', '=', None),
-            ]
-        lines = Line.search(domain, order=[('id', 'ASC')],
-            limit=min(c.batch_size for c in campaigns))
-        Line.invoice_lines(lines)
-        if Line.search(domain, limit=1, order=[]):
+        if not Line.post_prepared(campaigns):
+            lines = Line.search([
+                    ('campaign', 'in', [c.id for c in campaigns]),
+                    ('state', '=', 'to_invoice'),
+                    ('invoice', '=', None),
+                    ], order=[('id', 'ASC')],
+                limit=min(c.batch_size for c in campaigns))
+            Line.invoice_lines(lines)
+        if Line.search([
+                    ('campaign', 'in', [c.id for c in campaigns]),
+                    ('state', '=', 'to_invoice'),
+                    ], limit=1, order=[]):
             cls.__queue__.invoice_next(campaigns)
         else:
             cls.check_done(campaigns)
@@ -571,7 +601,7 @@ class CampaignLine(ModelSQL, ModelView):
     __name__ = 'association.dues.campaign.line'
 
     _states = {
-        'readonly': Eval('state') != 'to_invoice',
+        'readonly': (Eval('state') != 'to_invoice') | Eval('invoice'),
         }
 
     campaign = fields.Many2One(
@@ -677,7 +707,7 @@ class CampaignLine(ModelSQL, ModelView):
                             line=line.rec_name))
         if mode == 'write' and external and 'amount' in values:
             for line in lines:
-                if line.state != 'to_invoice':
+                if line.state != 'to_invoice' or line.invoice:
                     raise AccessError(gettext(
                             'association_membership.msg_line_amount_state',
                             line=line.rec_name))
@@ -735,6 +765,67 @@ class CampaignLine(ModelSQL, ModelView):
             Sequence.lock(Sequence.browse(sorted(sequences)))
 
     @classmethod
+    def _lines_to_invoice(cls, lines):
+        "Read the lines again (after their lock) and keep those to invoice"
+        return [
+            l for l in cls.browse([l.id for l in lines])
+            if l.state == 'to_invoice' and not l.invoice
+            and l.campaign.state == 'running']
+
+    @classmethod
+    def prepare_invoices(cls, lines):
+        """Create and validate the invoices of the lines with their draft
+        moves, for a posting task to post
+
+        The lines are locked first: a line that another task invoiced in
+        the meantime is skipped.  The sequences are not locked: the
+        batches are prepared side by side."""
+        if not lines:
+            return
+        cls.lock(lines)
+        lines = cls._lines_to_invoice(lines)
+        for sub_lines in grouped_slice(lines, count=INVOICE_SLICE):
+            cls._invoice(list(sub_lines), post=False)
+
+    @classmethod
+    def post_prepared(cls, campaigns):
+        """Post the validated invoices of the campaigns' lines, at most two
+        batches of them, and return how many were posted"""
+        lines = cls.search([
+                ('campaign', 'in', [c.id for c in campaigns]),
+                ('state', '=', 'to_invoice'),
+                ('invoice.state', '=', 'validated'),
+                ], order=[('id', 'ASC')],
+            limit=2 * max(c.batch_size for c in campaigns))
+        if not lines:
+            return 0
+        for company in {c.company for c in campaigns}:
+            cls._lock_invoicing(
+                [l for l in lines if l.campaign.company == company], company)
+        # Read again after the locks
+        lines = [
+            l for l in cls.browse([l.id for l in lines])
+            if l.state == 'to_invoice' and l.invoice
+            and l.invoice.state == 'validated']
+        for sub_lines in grouped_slice(lines, count=INVOICE_SLICE):
+            sub_lines = list(sub_lines)
+            started = time.monotonic()
+            cls._post([l.invoice for l in sub_lines])
+            cls.write(sub_lines, {'state': 'invoiced'})
+            logger.info("posted %d members in %.3fs",
+                len(sub_lines), time.monotonic() - started)
+        return len(lines)
+
+    @classmethod
+    def _post(cls, invoices):
+        "Post the invoices; their documents go to the queue of the letters"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        with Transaction().set_context(
+                queue_batch=LETTER_BATCH, queue_name=LETTER_QUEUE):
+            Invoice.post(invoices)
+
+    @classmethod
     def invoice_lines(cls, lines):
         """Invoice and post the lines
 
@@ -747,12 +838,7 @@ class CampaignLine(ModelSQL, ModelView):
         for company in {c.company for c in campaigns}:
             cls._lock_invoicing(
                 [l for l in lines if l.campaign.company == company], company)
-        # Read again after the locks
-        lines = cls.browse([l.id for l in lines])
-        lines = [
-            l for l in lines
-            if l.state == 'to_invoice' and not l.invoice
-            and l.campaign.state == 'running']
+        lines = cls._lines_to_invoice(lines)
         for sub_lines in grouped_slice(lines, count=INVOICE_SLICE):
             cls._invoice(list(sub_lines))
 
@@ -936,10 +1022,10 @@ class CampaignLine(ModelSQL, ModelView):
                     member=party.rec_name)
 
     @classmethod
-    def _invoice(cls, lines):
-        "Create, post and link the invoices of the lines"
+    def _invoice(cls, lines, post=True):
+        """Create, validate and link the invoices of the lines with their
+        draft moves, and post them unless post is False"""
         pool = Pool()
-        Invoice = pool.get('account.invoice')
         Membership = pool.get('association.membership')
         Journal = pool.get('account.journal')
         started = time.monotonic()
@@ -982,27 +1068,42 @@ class CampaignLine(ModelSQL, ModelView):
             invoices.append(invoice)
             invoiced.append((line, memberships))
         cls.save(failed)
-        prepared = time.monotonic()
-        Invoice.save(invoices)
-        Invoice.update_taxes(invoices)
+        built = time.monotonic()
+        cls._create_invoices(invoices)
         to_save = []
         for invoice, (line, memberships) in zip(invoices, invoiced):
             line.invoice = invoice
-            line.state = 'invoiced'
+            line.state = 'invoiced' if post else 'to_invoice'
             line.error = None
             for membership, invoice_line in zip(memberships, invoice.lines):
                 membership.invoice = invoice
                 membership.invoice_line = invoice_line
-                membership.state = 'invoiced'
                 to_save.append(membership)
         cls.save([l for l, _ in invoiced])
         Membership.save(to_save)
         created = time.monotonic()
-        with Transaction().set_context(
-                queue_batch=LETTER_BATCH, queue_name=LETTER_QUEUE):
-            Invoice.post(invoices)
+        if post:
+            cls._post(invoices)
         logger.info(
             "invoiced %d members in %.3fs and posted in %.3fs "
             "(prepared in %.3fs, %d failed)",
-            len(invoices), created - prepared, time.monotonic() - created,
-            prepared - started, len(failed))
+            len(invoices), created - built, time.monotonic() - created,
+            built - started, len(failed))
+
+    @classmethod
+    def _create_invoices(cls, invoices):
+        """Save and validate the invoices and store their draft moves: all
+        that posting does without the sequences"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Move = pool.get('account.move')
+        # Saving computes the taxes of draft invoices
+        Invoice.save(invoices)
+        with Transaction().set_context(_association_dues_taxes=True):
+            Invoice.validate_invoice(invoices)
+        moves = []
+        for invoice in invoices:
+            invoice.move = invoice.get_move()
+            moves.append(invoice.move)
+        Move.save(moves)
+        Invoice.save(invoices)

@@ -52,6 +52,14 @@ class Invoice(metaclass=PoolMeta):
             cls._update_memberships(invoices)
 
     @classmethod
+    def _check_taxes(cls, invoices):
+        # The campaign gives the dues lines the taxes of their product,
+        # which the check would compute again line by line
+        if Transaction().context.get('_association_dues_taxes'):
+            invoices = [i for i in invoices if not i.dues_year]
+        super()._check_taxes(invoices)
+
+    @classmethod
     def _update_memberships(cls, invoices):
         pool = Pool()
         Membership = pool.get('association.membership')
