@@ -2,68 +2,32 @@
 # this repository contains the full copyright notices and license terms.
 """The partners' portal in headless Chromium
 
-Creates an SQLite database with the portal module only (trytond-admin),
-a partner company with the portal account of its contact, then starts
-trytond on it and a free port.  The contact logs in, sees the dashboard,
-edits the profile of the company (presentation, theme, logo, phone, a
-refused website) and logs out.  Screenshots are kept in tests/screenshots/.
-
-The database holds only association_portal (and its dependencies) so that
-the test does not depend on the other modules of modules/."""
+On the database of the README's run command (every module and the demo
+data, see scripts/setup_demo.py), served by trytond as in production: the
+demo partner's contact signs in, edits the profile of the company and signs
+out; then, as the issue says, registers two people to an event, cancels
+one, downloads an invoice PDF, publishes a solution and requests a meeting;
+the town hall of a member commune sees its dues.  Screenshots are kept in
+tests/screenshots/; look at them."""
 import os
-import shutil
-import signal
-import socket
 import struct
-import subprocess
-import sys
-import tempfile
-import time
 import unittest
 import zlib
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__))))
-SCREENSHOTS = os.path.join(TOP, 'tests', 'screenshots')
-VENV_BIN = os.path.dirname(sys.executable)
-CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
-CHROMIUM_ARGS = [
-    '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run',
-    '--disable-quic']
-DATABASE = 'portal'
-EMAIL = 'claire.dubois@energie-locale.example'
-PASSWORD = 'un soleil pour Melun'
+from .tools import DATABASE, Browser, screenshot, server
 
-SETUP_DATA = '''
-import sys
-from proteus import Model, config
-config.set_trytond(sys.argv[1], config_file=sys.argv[2])
-Party = Model.get('party.party')
-Theme = Model.get('association.theme')
-WebUser = Model.get('web.user')
-company = Party(name="Énergie Locale SAS", kind='company')
-company.contact_mechanisms.new(
-    type='email', value='contact@energie-locale.example')
-company.save()
-other = Party(name="Melun", kind='commune')
-other.contact_mechanisms.new(type='email', value='mairie@melun.example')
-other.save()
-person = Party(name="Claire Dubois", kind='person')
-person.save()
-user = WebUser(email=sys.argv[3], party=person, organisation=company)
-user.email_valid = True
-user.password = sys.argv[4]
-user.save()
-'''
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+# The demo partner's account (scripts/setup_demo.py)
+EMAIL = 'partenaire@example.org'
+PASSWORD = 'concorde-partner'
+PARTNER = "Énergie Demo SAS"
+CONTACT = "Claire Demo-Martin"
+COMMUNE_EMAIL = 'mairie-melun@example.org'
+COMMUNE_PASSWORD = 'concorde-commune'
+WEBINAR = "Organiser la continuité des services municipaux"
+SPEED_MEETING = "Speed meeting Transition énergétique 2027"
+SOLUTION = "Toitures solaires pour les écoles"
 
 
 def png(width, height, rgb):
@@ -84,122 +48,24 @@ class PortalTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        os.makedirs(SCREENSHOTS, exist_ok=True)
-        cls.workdir = tempfile.mkdtemp(
-            prefix='browser-portal-',
-            dir=os.environ.get('CONCORDE_TEST_WORKDIR'))
-        cls.port = free_port()
-        cls.config = os.path.join(cls.workdir, 'trytond.conf')
-        with open(os.path.join(TOP, 'config', 'trytond.conf')) as source, \
-                open(cls.config, 'w') as target:
-            target.write(source.read().replace(
-                    'listen = 127.0.0.1:8000',
-                    f'listen = 127.0.0.1:{cls.port}'))
-        dbdir = os.path.join(cls.workdir, 'db')
-        os.makedirs(dbdir)
-        open(os.path.join(dbdir, f'{DATABASE}.sqlite'), 'w').close()
-        password_file = os.path.join(cls.workdir, 'admin-password')
-        with open(password_file, 'w') as fp:
-            fp.write('admin\n')
-        cls.env = {
-            k: v for k, v in os.environ.items()
-            if not k.startswith('TRYTOND_') and k not in {'DB_NAME'}}
-        cls.env.update(
-            TRYTOND_DATABASE__PATH=dbdir,
-            TRYTOND_ATTACHMENT__PATH=os.path.join(cls.workdir, 'attachments'),
-            TRYTONPASSFILE=password_file,
-            HOME=cls.workdir)
-        cls.log = open(os.path.join(cls.workdir, 'server.log'), 'w+')
-        cls.server = None
-        try:
-            cls.run_command([
-                    os.path.join(VENV_BIN, 'trytond-admin'),
-                    '-c', cls.config, '-d', DATABASE, '--all',
-                    '-u', 'association_portal', '--activate-dependencies',
-                    '-l', 'fr', '--email', 'admin@localhost'])
-            cls.run_command([
-                    sys.executable, '-c', SETUP_DATA, DATABASE, cls.config,
-                    EMAIL, PASSWORD])
-            cls.server = subprocess.Popen([
-                    os.path.join(VENV_BIN, 'trytond'),
-                    '-c', cls.config, '-d', DATABASE],
-                cwd=cls.workdir, env=cls.env, stdout=cls.log,
-                stderr=subprocess.STDOUT, start_new_session=True)
-            cls.wait_server()
-        except Exception:
-            cls.stop_server()
-            raise
-        cls.url = f'http://127.0.0.1:{cls.port}/{DATABASE}/portal'
-        cls.playwright = None
-        try:
-            cls.playwright = sync_playwright().start()
-            # Chromium keeps its profile under its own HOME
-            cls.browser = cls.playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                env=dict(os.environ, HOME=os.path.join(
-                        cls.workdir, 'chromium')))
-        except Exception:
-            if cls.playwright:
-                cls.playwright.stop()
-            cls.stop_server()
-            raise
-
-    @classmethod
-    def run_command(cls, command):
-        result = subprocess.run(
-            command, cwd=cls.workdir, env=cls.env, stdout=cls.log,
-            stderr=subprocess.STDOUT)
-        if result.returncode:
-            cls.log.seek(0)
-            raise RuntimeError(
-                f"{command[0]} failed:\n" + cls.log.read()[-3000:])
-
-    @classmethod
-    def wait_server(cls):
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if cls.server.poll() is not None:
-                cls.log.seek(0)
-                raise RuntimeError(
-                    "trytond stopped:\n" + cls.log.read()[-3000:])
-            try:
-                with socket.create_connection(
-                        ('127.0.0.1', cls.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError("The server did not start in 120 s")
-
-    @classmethod
-    def stop_server(cls):
-        if cls.server is not None:
-            try:
-                os.killpg(cls.server.pid, signal.SIGTERM)
-                cls.server.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(cls.server.pid, signal.SIGKILL)
-        cls.log.close()
+        cls.server = server()
+        cls.workdir = cls.server.workdir
+        cls.url = f'{cls.server.url}{DATABASE}/portal'
+        cls.browser = Browser(cls.workdir)
 
     @classmethod
     def tearDownClass(cls):
         cls.browser.close()
-        cls.playwright.stop()
-        cls.stop_server()
-        shutil.rmtree(cls.workdir, ignore_errors=True)
         super().tearDownClass()
 
     def setUp(self):
-        self.context = self.browser.new_context(
-            viewport={'width': 1280, 'height': 900}, locale='fr-FR')
-        self.page = self.context.new_page()
+        self.context, self.page = self.browser.new_page()
 
     def tearDown(self):
         self.context.close()
 
     def screenshot(self, name, full_page=True):
-        self.page.screenshot(
-            path=os.path.join(SCREENSHOTS, f'{name}.png'),
-            full_page=full_page)
+        screenshot(self.page, name, full_page=full_page)
 
     def test_partner_edits_profile(self):
         "A partner logs in, sees the dashboard, edits its profile, logs out"
@@ -229,10 +95,8 @@ class PortalTestCase(unittest.TestCase):
         expect(page.get_by_role(
                 'heading', name="Tableau de bord")).to_be_visible()
         block = page.locator('.block--organisation')
-        expect(block).to_contain_text("Énergie Locale SAS")
-        expect(block).to_contain_text("contact@energie-locale.example")
-        expect(block).to_contain_text("Claire Dubois")
-        expect(page.locator('body')).not_to_contain_text("Melun")
+        expect(block).to_contain_text(PARTNER)
+        expect(block).to_contain_text(f"{CONTACT} – {EMAIL}")
         self.screenshot('portal-03-dashboard')
 
         # The profile: presentation and a theme
@@ -260,7 +124,7 @@ class PortalTestCase(unittest.TestCase):
         page.get_by_role('button', name="Envoyer le logo").click()
         expect(page.get_by_role('status')).to_contain_text(
             "Le logo est enregistré.")
-        image = page.get_by_role('img', name="Logo de Énergie Locale SAS")
+        image = page.get_by_role('img', name=f"Logo de {PARTNER}")
         expect(image).to_be_visible()
         # The image is served and decoded (wait for it to load)
         self.assertEqual(image.evaluate(
@@ -317,3 +181,119 @@ class PortalTestCase(unittest.TestCase):
         self.screenshot('portal-08-logout')
         page.goto(self.url + '/organisation')
         expect(page.get_by_role('heading', name="Connexion")).to_be_visible()
+
+    def login(self, email, password):
+        page = self.page
+        page.goto(self.url + '/login')
+        page.get_by_label("Adresse e-mail").fill(email)
+        page.get_by_label("Mot de passe", exact=True).fill(password)
+        page.get_by_role('button', name="Se connecter").click()
+        expect(page.get_by_role(
+                'heading', name="Tableau de bord")).to_be_visible()
+
+    def menu(self, name):
+        self.page.get_by_role('navigation').get_by_role(
+            'link', name=name, exact=True).click()
+
+    def download(self, link):
+        "Return the content of the file the link downloads"
+        with self.page.expect_download() as info:
+            link.click()
+        with open(info.value.path(), 'rb') as fp:
+            return info.value.suggested_filename, fp.read()
+
+    def test_partner_path(self):
+        "A partner registers people, pays, offers a solution, asks a meeting"
+        page = self.page
+        self.login(EMAIL, PASSWORD)
+        self.screenshot('portal-10-partner-dashboard')
+
+        # Two people of the company registered to a webinar, one cancelled
+        self.menu("Événements")
+        expect(page.get_by_role('heading', name=(
+                    "Événements ouverts aux inscriptions"))).to_be_visible()
+        self.screenshot('portal-11-events')
+        page.get_by_role('link', name=WEBINAR).click()
+        expect(page.get_by_role('heading', name=WEBINAR)).to_be_visible()
+        page.get_by_label("Inès Demo-Moreau").check()
+        page.get_by_label("Thomas Demo-Girard").check()
+        page.get_by_role('button', name="Inscrire").click()
+        expect(page.get_by_role('status')).to_contain_text(
+            "L'inscription est enregistrée.")
+        registrations = page.locator('table.table tbody tr')
+        expect(registrations).to_have_count(2)
+        self.screenshot('portal-12-event-registered')
+        page.get_by_role('button', name=(
+                "Annuler l'inscription de Thomas Demo-Girard à")).click()
+        expect(page.get_by_role('status')).to_contain_text(
+            "L'inscription est annulée.")
+        thomas = registrations.filter(has_text="Thomas Demo-Girard")
+        expect(thomas).to_contain_text("Annulée")
+        ines = registrations.filter(has_text="Inès Demo-Moreau")
+        expect(ines).not_to_contain_text("Annulée")
+        self.screenshot('portal-13-event-cancelled')
+
+        # The invoice of the convention, as a PDF
+        self.menu("Factures")
+        expect(page.get_by_role('heading', name="Factures")).to_be_visible()
+        invoice = page.locator('table tbody tr').filter(has_text="2026-1")
+        expect(invoice).to_contain_text("9 000,00")
+        expect(invoice).to_contain_text("En retard")
+        self.screenshot('portal-14-invoices')
+        name, content = self.download(
+            invoice.get_by_role('link', name="Télécharger"))
+        self.assertTrue(name.endswith('.pdf'), name)
+        self.assertTrue(content.startswith(b'%PDF'))
+
+        # A solution published, then a meeting requested with Melun
+        self.menu("Speed meetings")
+        page.get_by_role('link', name=(
+                "Gérer les solutions de votre organisation")).click()
+        page.get_by_role('link', name="Proposer une nouvelle solution").click()
+        page.get_by_label("Titre").fill(SOLUTION)
+        page.get_by_label("Description").fill(
+            "Des centrales solaires sur les toits des écoles, financées "
+            "par l'électricité qu'elles produisent.")
+        page.get_by_role('button', name="Publier la solution").click()
+        expect(page.get_by_role('status')).to_contain_text(
+            "Les informations sont enregistrées.")
+        self.screenshot('portal-15-solution')
+        self.menu("Speed meetings")
+        page.get_by_role('link', name=SPEED_MEETING).click()
+        expect(page.get_by_role(
+                'heading', name=SPEED_MEETING)).to_be_visible()
+        self.screenshot('portal-16-speed-meeting')
+        page.get_by_role('link', name=(
+                "Voir et demander un rendez-vous à Melun")).click()
+        page.get_by_label("Solution dont vous voulez parler").select_option(
+            label=SOLUTION)
+        page.get_by_label("Message").fill(
+            "Nous aimerions vous présenter nos toitures solaires.")
+        page.get_by_role('button', name="Demander un rendez-vous").click()
+        expect(page.get_by_role('status')).to_contain_text(
+            "La demande de rendez-vous est envoyée.")
+        expect(page.locator('main')).to_contain_text("En attente de réponse")
+        self.screenshot('portal-17-meeting-requested')
+
+        # On a phone
+        page.set_viewport_size({'width': 390, 'height': 844})
+        self.menu("Factures")
+        self.screenshot('portal-18-invoices-phone', full_page=False)
+
+    def test_commune_sees_dues(self):
+        "A member commune's town hall sees its dues and their letter"
+        page = self.page
+        self.login(COMMUNE_EMAIL, COMMUNE_PASSWORD)
+        self.screenshot('portal-20-commune-dashboard')
+        self.menu("Cotisations")
+        expect(page.get_by_role('heading', name="Cotisations")).to_be_visible()
+        dues = page.locator('table tbody tr').filter(has_text="2026")
+        expect(dues).to_contain_text("3 260,00")
+        self.screenshot('portal-21-dues')
+        name, content = self.download(
+            dues.get_by_role('link').first)
+        self.assertTrue(content.startswith(b'%PDF'), name)
+        # The commune sees no convention nor the partner's invoice
+        self.menu("Factures")
+        expect(page.locator('main')).not_to_contain_text("2026-1 ")
+        expect(page.locator('main')).not_to_contain_text("Énergie Demo")

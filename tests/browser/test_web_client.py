@@ -5,30 +5,11 @@
 Starts scripts/run (the README's run command) on a database of its own and
 a free port, then logs in as the demo staff member and opens the list of
 communes from the menu.  Screenshots are kept in tests/screenshots/."""
-import os
-import signal
-import socket
-import subprocess
-import tempfile
-import time
 import unittest
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__))))
-SCREENSHOTS = os.path.join(TOP, 'tests', 'screenshots')
-CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
-CHROMIUM_ARGS = [
-    '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run',
-    '--disable-quic']
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+from .tools import Browser, screenshot, server
 
 
 class WebClientTestCase(unittest.TestCase):
@@ -37,71 +18,23 @@ class WebClientTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        os.makedirs(SCREENSHOTS, exist_ok=True)
-        cls.workdir = tempfile.mkdtemp(
-            prefix='browser-', dir=os.environ.get('CONCORDE_TEST_WORKDIR'))
-        cls.port = free_port()
-        config = os.path.join(cls.workdir, 'trytond.conf')
-        with open(os.path.join(TOP, 'config', 'trytond.conf')) as source, \
-                open(config, 'w') as target:
-            target.write(source.read().replace(
-                    'listen = 127.0.0.1:8000',
-                    f'listen = 127.0.0.1:{cls.port}'))
-        env = dict(os.environ,
-            CONCORDE_CONFIG=config,
-            CONCORDE_VAR=os.path.join(cls.workdir, 'var'),
-            CONCORDE_DATABASE='browser')
-        cls.log = open(os.path.join(cls.workdir, 'server.log'), 'w+')
-        cls.server = subprocess.Popen(
-            [os.path.join(TOP, 'scripts', 'run')], cwd=TOP, env=env,
-            stdout=cls.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        cls.url = f'http://127.0.0.1:{cls.port}/'
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if cls.server.poll() is not None:
-                cls.log.seek(0)
-                raise RuntimeError(
-                    "scripts/run stopped:\n" + cls.log.read()[-3000:])
-            try:
-                with socket.create_connection(
-                        ('127.0.0.1', cls.port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            cls.stop_server()
-            raise RuntimeError("The server did not start in 300 s")
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-    @classmethod
-    def stop_server(cls):
-        try:
-            os.killpg(cls.server.pid, signal.SIGTERM)
-            cls.server.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(cls.server.pid, signal.SIGKILL)
-        cls.log.close()
+        cls.server = server()
+        cls.url = cls.server.url
+        cls.browser = Browser(cls.server.workdir)
 
     @classmethod
     def tearDownClass(cls):
         cls.browser.close()
-        cls.playwright.stop()
-        cls.stop_server()
         super().tearDownClass()
 
     def setUp(self):
-        self.context = self.browser.new_context(
-            viewport={'width': 1400, 'height': 900}, locale='fr-FR')
-        self.page = self.context.new_page()
+        self.context, self.page = self.browser.new_page(1400, 900)
 
     def tearDown(self):
         self.context.close()
 
     def screenshot(self, name):
-        self.page.screenshot(path=os.path.join(SCREENSHOTS, f'{name}.png'))
+        screenshot(self.page, name, full_page=False)
 
     def login(self, login, password):
         page = self.page

@@ -1,0 +1,141 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The server and the browser shared by the browser tests
+
+The server is the README's run command (scripts/run: every module, the
+demo data, trytond with the web client and the portal) on a database of
+its own and a free port.  It starts once, for the first test that asks for
+it, and stops when the tests end.  The browser is Debian's chromium,
+driven by Playwright (never a browser download)."""
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from playwright.sync_api import sync_playwright
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+SCREENSHOTS = os.path.join(TOP, 'tests', 'screenshots')
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+CHROMIUM_ARGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+    '--disable-quic']
+DATABASE = 'browser'
+START_TIMEOUT = 600
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    "scripts/run on a folder of its own"
+
+    def __init__(self):
+        self.workdir = tempfile.mkdtemp(
+            prefix='browser-', dir=os.environ.get('CONCORDE_TEST_WORKDIR'))
+        self.port = free_port()
+        self.config = os.path.join(self.workdir, 'trytond.conf')
+        with open(os.path.join(TOP, 'config', 'trytond.conf')) as source, \
+                open(self.config, 'w') as target:
+            target.write(source.read().replace(
+                    'listen = 127.0.0.1:8000',
+                    f'listen = 127.0.0.1:{self.port}'))
+        self.url = f'http://127.0.0.1:{self.port}/'
+        self.log = open(os.path.join(self.workdir, 'server.log'), 'w+')
+        self.process = None
+
+    def start(self):
+        env = dict(os.environ,
+            CONCORDE_CONFIG=self.config,
+            CONCORDE_VAR=os.path.join(self.workdir, 'var'),
+            CONCORDE_DATABASE=DATABASE)
+        self.process = subprocess.Popen(
+            [os.path.join(TOP, 'scripts', 'run')], cwd=TOP, env=env,
+            stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(
+                    "scripts/run stopped:\n" + self.log.read()[-3000:])
+            try:
+                with socket.create_connection(
+                        ('127.0.0.1', self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(
+            f"The server did not start in {START_TIMEOUT} s")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process = None
+        if not self.log.closed:
+            self.log.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_server = None
+
+
+def server():
+    "Return the server of the run command, started at the first call"
+    global _server
+    if _server is None:
+        _server = Server()
+        try:
+            _server.start()
+        except Exception:
+            _server.stop()
+            _server = None
+            raise
+        atexit.register(_server.stop)
+    return _server
+
+
+class Browser:
+    "Headless Chromium driven by Playwright"
+
+    def __init__(self, workdir):
+        self.playwright = sync_playwright().start()
+        try:
+            # Chromium keeps its profile under its own HOME
+            self.browser = self.playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                env=dict(os.environ, HOME=os.path.join(workdir, 'chromium')))
+        except Exception:
+            self.playwright.stop()
+            raise
+
+    def new_page(self, width=1280, height=900):
+        context = self.browser.new_context(
+            viewport={'width': width, 'height': height}, locale='fr-FR',
+            accept_downloads=True)
+        return context, context.new_page()
+
+    def close(self):
+        self.browser.close()
+        self.playwright.stop()
+
+
+def screenshot(page, name, full_page=True):
+    "Keep a screenshot of the page in tests/screenshots/"
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    page.screenshot(
+        path=os.path.join(SCREENSHOTS, f'{name}.png'), full_page=full_page)
