@@ -16,7 +16,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .portal import Block, Section
+from .portal import Block, Section, transaction_cache
 
 # Number of ids in one IN clause
 SLICE = 1000
@@ -135,9 +135,12 @@ def organisation_commission_members(organisation, person_ids=None):
 
 def organisation_commission_ids(organisation):
     "Return the ids of the commissions the organisation sits in"
-    return sorted({
-            m.commission.id
-            for m in organisation_commission_members(organisation)})
+    cache = transaction_cache('commission_ids')
+    if organisation.id not in cache:
+        cache[organisation.id] = sorted({
+                m.commission.id
+                for m in organisation_commission_members(organisation)})
+    return cache[organisation.id]
 
 
 class Portal(metaclass=PoolMeta):

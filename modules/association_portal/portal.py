@@ -1,10 +1,12 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from collections import namedtuple
+from weakref import WeakKeyDictionary
 
 from trytond.i18n import gettext
 from trytond.model import Model
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 # A section of the portal: an entry of its menu.
 # key: a short identifier (also used to mark the current page)
@@ -18,6 +20,22 @@ Block = namedtuple('Block', ['key', 'template', 'values', 'sequence'])
 
 # The kinds of contact mechanisms an organisation edits in the portal
 CONTACT_TYPES = ['email', 'phone', 'mobile', 'website']
+
+_transaction_caches = WeakKeyDictionary()
+
+
+def transaction_cache(name):
+    """Return the dictionary name of the current transaction
+
+    It keeps what a page asks several times (the menu and the blocks of the
+    dashboard ask which commissions the organisation sits in) and is
+    emptied whenever the transaction writes a record."""
+    transaction = Transaction()
+    counter, caches = _transaction_caches.get(transaction, (None, None))
+    if counter != transaction.counter:
+        caches = {}
+        _transaction_caches[transaction] = (transaction.counter, caches)
+    return caches.setdefault(name, {})
 
 
 class Portal(Model):
