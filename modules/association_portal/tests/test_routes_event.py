@@ -14,10 +14,9 @@ from pypdf import PdfReader
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
-from trytond.transaction import Transaction
 
 from .tools import (
-    EXTRAS,
+    EXTRAS, PortalClientMixin,
     create_organisation, create_portal_user, form_values, page_text,
     parse_html)
 
@@ -31,7 +30,7 @@ def days(count, hour=9):
     return day + dt.timedelta(days=count)
 
 
-class PortalEventRouteTestCase(RouteTestCase):
+class PortalEventRouteTestCase(PortalClientMixin, RouteTestCase):
     "Test the pages of the portal for the events and committees"
     module = 'association_portal'
     extras = EXTRAS
@@ -205,36 +204,11 @@ class PortalEventRouteTestCase(RouteTestCase):
         cls.commission_ids = {
             'transition': transition.id, 'finances': finances.id}
 
-    def url(self, path):
-        return '/%s/portal%s' % (DB_NAME, path)
-
-    def login(self, email, password):
-        client = self.client()
-        response = client.get(self.url('/login'))
-        values = form_values(response, '/login')
-        values.update(email=email, password=password)
-        response = client.post(self.url('/login'), data=values)
-        self.assertEqual(response.status_code, 303)
-        return client
-
     def alice(self):
         return self.login('alice@energie-locale.example', 'alice-secret-1')
 
     def bruno(self):
         return self.login('bruno@melun.example', 'bruno-secret-1')
-
-    def csrf(self, client):
-        response = client.get(self.url('/registrations'))
-        self.assertEqual(response.status_code, 200)
-        return form_values(response, '/logout')['csrf_token']
-
-    def read(self, func):
-        "Return the result of func in a new transaction"
-        with Transaction().start(DB_NAME, 0) as transaction:
-            try:
-                return func(Pool())
-            finally:
-                transaction.rollback()
 
     def registrations(self, event):
         "Return the (person name, organisation name, state) of the event"

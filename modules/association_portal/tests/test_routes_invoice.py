@@ -15,9 +15,8 @@ from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction, TransactionError
 
 from .tools import (
-    EXTRAS,
-    create_organisation, create_portal_user, form_values, page_text,
-    parse_html)
+    EXTRAS, PortalClientMixin, create_organisation, create_portal_user,
+    page_text, parse_html)
 
 
 def setup_accounting(name="Association des maires de Seine-et-Marne"):
@@ -167,7 +166,7 @@ def document_text(response):
     return data.decode('utf-8')
 
 
-class PortalRouteTestMixin:
+class PortalRouteTestMixin(PortalClientMixin):
     "The helpers of the tests of the pages"
 
     @classmethod
@@ -196,26 +195,6 @@ class PortalRouteTestMixin:
     @classmethod
     def setUpDatabaseQueued(cls):
         "Change the database once the queued tasks have run"
-
-    def url(self, path):
-        return '/%s/portal%s' % (DB_NAME, path)
-
-    def login(self, email, password):
-        client = self.client()
-        response = client.get(self.url('/login'))
-        values = form_values(response, '/login')
-        values.update(email=email, password=password)
-        response = client.post(self.url('/login'), data=values)
-        self.assertEqual(response.status_code, 303)
-        return client
-
-    def read(self, func):
-        "Return the result of func in a new transaction"
-        with Transaction().start(DB_NAME, 0) as transaction:
-            try:
-                return func(Pool())
-            finally:
-                transaction.rollback()
 
     def menu(self, response):
         return [a.text_content() for a in parse_html(response).xpath(

@@ -16,7 +16,7 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from .tools import (
-    EXTRAS,
+    EXTRAS, PortalClientMixin,
     create_organisation, create_portal_user, form_values, page_text,
     parse_html)
 
@@ -56,7 +56,7 @@ def _create_event(name, start, registration_end, participants):
     return event
 
 
-class MatchmakingRouteTestCase(RouteTestCase):
+class MatchmakingRouteTestCase(PortalClientMixin, RouteTestCase):
     "Test the pages of the speed meetings"
     module = 'association_portal'
     extras = EXTRAS
@@ -195,32 +195,16 @@ class MatchmakingRouteTestCase(RouteTestCase):
         cls.over_date = over.start.date().isoformat()
         cls.video_url = table.video_url
 
-    def url(self, path):
-        return '/%s/portal%s' % (DB_NAME, path)
-
     def login(self, account):
-        email, password = account
-        client = self.client()
-        response = client.get(self.url('/login'))
-        values = form_values(response, '/login')
-        values.update(email=email, password=password)
-        response = client.post(self.url('/login'), data=values)
-        self.assertEqual(response.status_code, 303)
-        return client
-
-    def csrf(self, client):
-        response = client.get(self.url('/speed-meetings'))
-        self.assertEqual(response.status_code, 200)
-        return form_values(response, '/logout')['csrf_token']
+        "Return a client signed in with the (e-mail, password) account"
+        return super().login(*account)
 
     def read(self, func):
-        "Return the result of func in a new transaction"
-        with Transaction().start(DB_NAME, 0) as transaction:
-            try:
-                with Transaction().set_context(active_test=False):
-                    return func(Pool())
-            finally:
-                transaction.rollback()
+        "Return the result of func in a new transaction, inactive included"
+        def read(pool):
+            with Transaction().set_context(active_test=False):
+                return func(pool)
+        return super().read(read)
 
     def snapshot(self):
         "Return what the pages may change"
