@@ -15,9 +15,10 @@ the communes and EPCI (all of them, or --members of them):
 - on a sample of --sample members, Tryton's batch floor: the same one-line
   invoices created with Invoice.save(list) and posted with
   Invoice.post(list) in chunks, documents left to the queue;
-- on --naive members, the naive way: one invoice at a time through proteus,
-  as a treasurer's script would do (with the invoice document rendered at
-  the end of each request, as without a worker);
+- on the --naive first members of that sample (all of them by default),
+  the naive way: one invoice at a time through proteus, as a treasurer's
+  script would do (with the invoice document rendered at the end of each
+  request, as without a worker);
 
 and the ratios of the campaign's members per second (compute, invoice and
 post) to the floor's and the naive way's.  A queued letter task renders 20
@@ -28,7 +29,7 @@ runs on the cores.
 
 Usage: .venv/bin/python benchmarks/dues_campaign.py [--data PATH]
        [--backend sqlite|postgresql] [--members N] [--sample 1000]
-       [--naive 100] [--workers 2]
+       [--naive 1000] [--workers 2]
 PostgreSQL runs in a throwaway cluster (as the test command does) unless
 TRYTOND_DATABASE_URI names a postgresql:// server."""
 import argparse
@@ -621,7 +622,8 @@ def main():
     parser.add_argument('--members', type=int, default=0,
         help="the number of members (default: every commune and EPCI)")
     parser.add_argument('--sample', type=int, default=1000)
-    parser.add_argument('--naive', type=int, default=100)
+    parser.add_argument('--naive', type=int, default=1000,
+        help="the invoices of the sample made the naive way")
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--child', action='store_true',
         help=argparse.SUPPRESS)
