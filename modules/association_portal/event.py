@@ -33,8 +33,8 @@ def now():
     return dt.datetime.now()
 
 
-def organisation_person_ids(organisation):
-    "Return the ids of the active persons of the organisation"
+def _organisation_persons_query(organisation):
+    "Return the query of the ids of the active persons of the organisation"
     pool = Pool()
     Party = pool.get('party.party')
     Registration = pool.get('association.event.registration')
@@ -43,7 +43,6 @@ def organisation_person_ids(organisation):
     web_user = WebUser.__table__()
     party = Party.__table__()
     mandate, in_office = Party._current_mandates()
-    cursor = Transaction().connection.cursor()
     persons = Union(
         mandate.select(
             mandate.person.as_('person'),
@@ -55,11 +54,17 @@ def organisation_person_ids(organisation):
             web_user.party.as_('person'),
             where=(web_user.organisation == organisation.id)
             & (web_user.party != Null)))
-    cursor.execute(*party.select(
-            party.id,
-            where=party.id.in_(persons)
-            & (party.kind == 'person')
-            & (party.active == True)))  # noqa: E712
+    return party.select(
+        party.id,
+        where=party.id.in_(persons)
+        & (party.kind == 'person')
+        & (party.active == True))  # noqa: E712
+
+
+def organisation_person_ids(organisation):
+    "Return the ids of the active persons of the organisation"
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*_organisation_persons_query(organisation))
     return {i for i, in cursor}
 
 
@@ -135,11 +140,29 @@ def organisation_commission_members(organisation, person_ids=None):
 
 def organisation_commission_ids(organisation):
     "Return the ids of the commissions the organisation sits in"
+    pool = Pool()
+    Commission = pool.get('association.commission')
+    Date = pool.get('ir.date')
+    Member = pool.get('association.commission.member')
     cache = transaction_cache('commission_ids')
     if organisation.id not in cache:
-        cache[organisation.id] = sorted({
-                m.commission.id
-                for m in organisation_commission_members(organisation)})
+        # The members of organisation_commission_members in one query:
+        # the menu asks it on every page
+        commission = Commission.__table__()
+        member = Member.__table__()
+        cursor = Transaction().connection.cursor()
+        today = Date.today()
+        cursor.execute(*member.join(commission,
+                condition=member.commission == commission.id).select(
+                member.commission,
+                where=(member.start_date <= today)
+                & ((member.end_date == Null) | (member.end_date >= today))
+                & (commission.active == True)  # noqa: E712
+                & ((member.authority == organisation.id)
+                    | member.person.in_(
+                        _organisation_persons_query(organisation))),
+                group_by=[member.commission]))
+        cache[organisation.id] = sorted(i for i, in cursor)
     return cache[organisation.id]
 
 

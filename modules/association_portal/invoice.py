@@ -3,12 +3,16 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Literal
+
 from trytond.i18n import gettext
+from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
 
 from .page import environment
-from .portal import Block, Section
+from .portal import Block, Section, exists
 
 # Number of ids in one IN clause
 SLICE = 1000
@@ -68,26 +72,23 @@ class InvoiceSummary:
     def get(cls, invoices):
         "Return the summaries of the invoices, in the same order"
         pool = Pool()
-        Invoice = pool.get('account.invoice')
-        MoveLine = pool.get('account.move.line')
         Date = pool.get('ir.date')
+        Invoice = pool.get('account.invoice')
         today = Date.today()
-        amounts, lines = {}, {}
+        amounts, maturities, others = {}, defaultdict(list), []
         for sub_invoices in grouped_slice(invoices, count=SLICE):
             sub_invoices = list(sub_invoices)
+            sub_amounts, sub_maturities, sub_others = cls._read_lines(
+                sub_invoices)
+            amounts.update(sub_amounts)
+            maturities.update(sub_maturities)
+            others.extend(sub_others)
+        for sub_invoices in grouped_slice(others, count=SLICE):
             amounts.update(Invoice.get_amount_to_pay(
-                    sub_invoices, 'amount_to_pay'))
-            lines.update(Invoice.get_lines_to_pay(
-                    sub_invoices, 'lines_to_pay'))
-        line_ids = [l for ls in lines.values() for l in ls]
-        maturities = {}
-        for sub_ids in grouped_slice(line_ids, count=SLICE):
-            for line in MoveLine.browse(list(sub_ids)):
-                maturities[line.id] = (
-                    line.maturity_date, bool(line.reconciliation))
+                    list(sub_invoices), 'amount_to_pay'))
         summaries = []
         for invoice in invoices:
-            dates = [maturities[l] for l in lines.get(invoice.id, [])]
+            dates = maturities.get(invoice.id, [])
             open_dates = [d for d, reconciled in dates if d and not reconciled]
             all_dates = [d for d, _ in dates if d]
             due_date = min(open_dates or all_dates or [None]) or (
@@ -96,6 +97,82 @@ class InvoiceSummary:
                     invoice, amounts.get(invoice.id, Decimal(0)), due_date,
                     today))
         return summaries
+
+    @classmethod
+    def _read_lines(cls, invoices):
+        """Read the lines to pay and the payment lines of the invoices in
+        one query
+
+        Return the amounts to pay by invoice id, computed as
+        Invoice.get_amount_to_pay does for the invoices in the company's
+        currency whose open lines have no second currency nor payment (the
+        attribute access of the lines costs most of a page), the maturity
+        dates of their lines to pay (with whether they are reconciled) and
+        the invoices left to Invoice.get_amount_to_pay."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        MoveLine = pool.get('account.move.line')
+        PaymentLine = pool.get('account.invoice-account.move.line')
+        try:
+            Payment = pool.get('account.payment')
+        except KeyError:
+            Payment = None
+        line = MoveLine.__table__()
+        payment_line = PaymentLine.__table__()
+        cursor = Transaction().connection.cursor()
+
+        to_pay = Invoice._query_lines_to_pay(invoices)
+        columns = [line.id, line.debit, line.credit, line.second_currency,
+            line.reconciliation, line.maturity_date]
+        query = to_pay.join(line, condition=line.id == to_pay.line).select(
+            to_pay.invoice, Literal(True).as_('to_pay'), *columns)
+        query |= payment_line.join(
+            line, condition=line.id == payment_line.line).select(
+            payment_line.invoice, Literal(False).as_('to_pay'), *columns,
+            where=fields.SQL_OPERATORS['in'](
+                payment_line.invoice, [i.id for i in invoices]))
+        balances = defaultdict(Decimal)
+        maturities = defaultdict(list)
+        open_lines = defaultdict(list)
+        others = set()
+        cursor.execute(*query)
+        for (invoice_id, is_to_pay, line_id, debit, credit, second_currency,
+                reconciliation, maturity_date) in cursor:
+            if is_to_pay:
+                maturities[invoice_id].append(
+                    (maturity_date, bool(reconciliation)))
+            if reconciliation:
+                continue
+            if second_currency is not None:
+                others.add(invoice_id)
+            balances[invoice_id] += Decimal(str(debit)) - Decimal(str(credit))
+            if is_to_pay:
+                open_lines[invoice_id].append(line_id)
+        if Payment:
+            # The payments in progress lessen the amount to pay
+            payment = Payment.__table__()
+            line_ids = {l: i for i, ls in open_lines.items() for l in ls}
+            for sub_ids in grouped_slice(line_ids, count=SLICE):
+                cursor.execute(*payment.select(
+                        payment.line,
+                        where=fields.SQL_OPERATORS['in'](
+                            payment.line, list(sub_ids))
+                        & (payment.state != 'failed'),
+                        group_by=[payment.line]))
+                others.update(line_ids[l] for l, in cursor)
+        amounts = {}
+        for invoice in invoices:
+            if (invoice.id in others
+                    or invoice.currency != invoice.company.currency):
+                continue
+            amount = Decimal(0)
+            if invoice.state == 'posted':
+                amount = invoice.currency.round(balances[invoice.id])
+                if invoice.type == 'in':
+                    amount = -amount
+            amounts[invoice.id] = amount
+        return (amounts, maturities,
+            [i for i in invoices if i.id not in amounts])
 
     @classmethod
     def totals(cls, summaries):
@@ -135,9 +212,12 @@ class Portal(metaclass=PoolMeta):
     def sections(cls, user):
         pool = Pool()
         Invoice = pool.get('account.invoice')
+        invoice = Invoice.__table__()
         sections = super().sections(user)
-        if Invoice.search(
-                invoice_domain(user.organisation), limit=1, order=[]):
+        if exists(invoice.select(Literal(1),
+                    where=(invoice.party == user.organisation.id)
+                    & (invoice.type == 'out')
+                    & invoice.state.in_(VISIBLE_STATES))):
             sections.append(Section(
                     'invoices',
                     gettext('association_portal.msg_section_invoices'),

@@ -1,11 +1,13 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from sql import Literal
+
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 
 from .invoice import VISIBLE_STATES as INVOICE_STATES
 from .invoice import InvoiceSummary
-from .portal import Block, Section
+from .portal import Block, Section, exists
 
 
 def membership_domain(organisation):
@@ -41,9 +43,10 @@ class Portal(metaclass=PoolMeta):
     def sections(cls, user):
         pool = Pool()
         Membership = pool.get('association.membership')
+        membership = Membership.__table__()
         sections = super().sections(user)
-        if Membership.search(
-                membership_domain(user.organisation), limit=1, order=[]):
+        if exists(membership.select(Literal(1),
+                    where=membership.party == user.organisation.id)):
             sections.append(Section(
                     'dues',
                     gettext('association_portal.msg_section_dues'),

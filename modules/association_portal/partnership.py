@@ -2,10 +2,12 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 
+from sql import Literal
+
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 
-from .portal import Block, Section
+from .portal import Block, Section, exists
 
 # The conventions a partner sees: the drafts are the association's own
 VISIBLE_STATES = ['negotiation', 'signed', 'active', 'expired', 'terminated']
@@ -71,11 +73,17 @@ class Portal(metaclass=PoolMeta):
     def sections(cls, user):
         pool = Pool()
         Convention = pool.get('association.convention')
+        ConventionParty = pool.get('association.convention-party.party')
+        convention = Convention.__table__()
+        convention_party = ConventionParty.__table__()
         sections = super().sections(user)
         organisation = user.organisation
         if (organisation.partnership_level
-                or Convention.search(
-                    convention_domain(organisation), limit=1, order=[])):
+                or exists(convention_party.join(convention,
+                        condition=convention_party.convention
+                        == convention.id).select(Literal(1),
+                        where=(convention_party.party == organisation.id)
+                        & convention.state.in_(VISIBLE_STATES)))):
             sections.append(Section(
                     'conventions',
                     gettext('association_portal.msg_section_conventions'),

@@ -38,6 +38,18 @@ def transaction_cache(name):
     return caches.setdefault(name, {})
 
 
+def exists(query):
+    """Return whether the python-sql query selects a row
+
+    The menu asks on every page whether the organisation has records of
+    each kind: one small query each rather than a search through the
+    ORM."""
+    cursor = Transaction().connection.cursor()
+    query.limit = 1
+    cursor.execute(*query)
+    return cursor.fetchone() is not None
+
+
 class Portal(Model):
     "Association Portal"
     __name__ = 'association.portal'

@@ -337,6 +337,85 @@ class InvoiceRouteTestCase(
             "Facture %s : 1 200,00 €" % self.numbers['late'], text)
         self.assertNotIn(self.numbers['paid'], text)
 
+    def test_amounts_as_tryton(self):
+        "The amounts left to pay are those of Tryton's invoices"
+        def amounts(pool):
+            Invoice = pool.get('account.invoice')
+            Journal = pool.get('account.journal')
+            Move = pool.get('account.move')
+            MoveLine = pool.get('account.move.line')
+            Payment = pool.get('account.payment')
+            PaymentJournal = pool.get('account.payment.journal')
+            Period = pool.get('account.period')
+            from trytond.modules.association_portal.invoice import (
+                InvoiceSummary)
+            late = Invoice(self.invoice_ids['late'])
+            company, partner = late.company, late.party
+            today = dt.date.today()
+            with Transaction().set_context(company=company.id):
+                # Paid in part: a payment line not reconciled
+                partial = create_invoice(
+                    company, partner, '600', today, None, "Acompte")
+                journal, = Journal.search([('type', '=', 'cash')], limit=1)
+                move = Move(
+                    journal=journal, date=today, company=company,
+                    period=Period.find(company, date=today))
+                move.lines = [
+                    MoveLine(
+                        account=get_account(company, code='1.1.1'),
+                        debit=Decimal(200), credit=Decimal(0)),
+                    MoveLine(
+                        account=partial.account, party=partner,
+                        debit=Decimal(0), credit=Decimal(200)),
+                    ]
+                move.save()
+                Move.post([move])
+                payment_line, = [
+                    l for l in move.lines if l.account == partial.account]
+                Invoice.write([partial], {
+                        'payment_lines': [('add', [payment_line.id])],
+                        })
+                # A direct debit in progress
+                debited = create_invoice(
+                    company, partner, '300', today, None, "Prélèvement")
+                payment_journal = PaymentJournal(
+                    name="Prélèvements", process_method='manual',
+                    currency=company.currency, company=company)
+                payment_journal.save()
+                Payment.create([{
+                            'company': company.id,
+                            'journal': payment_journal.id,
+                            'kind': 'receivable',
+                            'party': partner.id,
+                            'line': debited.lines_to_pay[0].id,
+                            'amount': Decimal(100),
+                            'date': today,
+                            }])
+            invoices = Invoice.search([('state', 'in', ['posted', 'paid'])])
+            return ({s.id: s.amount_to_pay
+                    for s in InvoiceSummary.get(invoices)},
+                {i.id: i.amount_to_pay for i in Invoice.browse(invoices)},
+                partial.id, debited.id)
+        # Posting locks the sequences: restart with the locks declared
+        extras = {}
+        while True:
+            try:
+                with Transaction().start(DB_NAME, 0, **extras) as transaction:
+                    try:
+                        ours, trytons, partial, debited = amounts(Pool())
+                    finally:
+                        transaction.rollback()
+            except TransactionError as exception:
+                exception.fix(extras)
+            else:
+                break
+        self.assertEqual(ours, trytons)
+        self.assertEqual(ours[partial], Decimal('400.00'))
+        self.assertEqual(ours[debited], Decimal('200.00'))
+        self.assertEqual(ours[self.invoice_ids['late']], Decimal('1200.00'))
+        self.assertEqual(ours[self.invoice_ids['paid']], Decimal('0'))
+        self.assertEqual(ours[self.invoice_ids['supplier']], Decimal('321.00'))
+
     def test_invoices_commune(self):
         "Each organisation sees its own invoices; others have no menu"
         client = self.login('bruno@melun.example', 'bruno-secret-1')

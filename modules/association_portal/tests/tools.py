@@ -15,8 +15,9 @@ import trytond.config as config
 # The modules the portal shows: the test cases of their pages all activate
 # them (in French), so that they share one cached database
 EXTRAS = [
-    'account_invoice', 'association_event', 'association_matchmaking',
-    'association_membership', 'association_partnership']
+    'account_invoice', 'account_payment', 'association_event',
+    'association_matchmaking', 'association_membership',
+    'association_partnership']
 
 
 class _SMTPHandler(socketserver.StreamRequestHandler):
