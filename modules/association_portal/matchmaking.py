@@ -2,11 +2,13 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 
+from sql import Literal
+
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 
-from .portal import Block, Section
+from .portal import Block, Section, exists
 
 # The kinds of party on each side of a speed meeting: the companies offer
 # solutions (like the participant's side), the communes express needs (like
@@ -52,31 +54,42 @@ class Portal(metaclass=PoolMeta):
         pool = Pool()
         Request = pool.get('association.matchmaking.request')
         Meeting = pool.get('association.matchmaking.meeting')
+        Participant = pool.get('association.matchmaking.participant')
         blocks = super().dashboard_blocks(user)
         organisation = user.organisation
         if not organisation_side(organisation):
             return blocks
-        now = dt.datetime.now()
-        pending_domain = [
-            ('requested.party', '=', organisation.id),
-            ('state', '=', 'pending'),
-            ('event.state', 'in', ['draft', 'open', 'closed']),
-            ]
-        pending = Request.search(
-            pending_domain, order=[('id', 'ASC')], limit=DASHBOARD_LIMIT)
-        meetings = Meeting.search([
-                ['OR',
-                    ('request.requester.party', '=', organisation.id),
-                    ('request.requested.party', '=', organisation.id),
-                    ],
-                ('slot.start', '>=', now - dt.timedelta(hours=1)),
-                ('event.state', 'in', ['open', 'closed']),
-                ], order=[('slot.start', 'ASC'), ('id', 'ASC')],
-            limit=DASHBOARD_LIMIT)
+        pending, pending_count, meetings = [], 0, []
+        # The requests and meetings are between participants: most
+        # organisations never took part in a speed meeting
+        participant = Participant.__table__()
+        if exists(participant.select(Literal(1),
+                    where=participant.party == organisation.id)):
+            now = dt.datetime.now()
+            pending_domain = [
+                ('requested.party', '=', organisation.id),
+                ('state', '=', 'pending'),
+                ('event.state', 'in', ['draft', 'open', 'closed']),
+                ]
+            pending = Request.search(
+                pending_domain, order=[('id', 'ASC')],
+                limit=DASHBOARD_LIMIT)
+            pending_count = len(pending)
+            if pending_count == DASHBOARD_LIMIT:
+                pending_count = Request.search_count(pending_domain)
+            meetings = Meeting.search([
+                    ['OR',
+                        ('request.requester.party', '=', organisation.id),
+                        ('request.requested.party', '=', organisation.id),
+                        ],
+                    ('slot.start', '>=', now - dt.timedelta(hours=1)),
+                    ('event.state', 'in', ['open', 'closed']),
+                    ], order=[('slot.start', 'ASC'), ('id', 'ASC')],
+                limit=DASHBOARD_LIMIT)
         blocks.append(Block(
                 'matchmaking', 'blocks/matchmaking.html', {
                     'pending': pending,
-                    'pending_count': Request.search_count(pending_domain),
+                    'pending_count': pending_count,
                     'meetings': [
                         (m, other_participant(m, organisation))
                         for m in meetings],

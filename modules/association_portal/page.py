@@ -106,6 +106,8 @@ class Page:
 
     def _reset(self):
         self._session = None
+        self._session_key = None
+        self._user = None
         self._session_read = False
         self._csrf_cookie = None
         self._cookies = {}
@@ -142,27 +144,42 @@ class Page:
         if not key:
             return None
         Session = self.pool.get('web.user.session')
-        sessions = Session.search([('key', '=', key)], limit=1)
-        if not sessions:
+        User = self.pool.get('web.user')
+        session = Session.__table__()
+        user = User.__table__()
+        cursor = Transaction().connection.cursor()
+        # Every page asks: one query rather than the search of the session
+        # and the reads of the session and its user
+        cursor.execute(*session.join(
+                user, condition=session.user == user.id).select(
+                session.id, session.create_date, session.write_date,
+                user.id, user.active, user.organisation,
+                where=session.key == key, limit=1))
+        row = cursor.fetchone()
+        if not row:
             return None
-        session, = sessions
-        user = session.user
-        if session.expired or not user.active or not user.organisation:
+        session_id, created, written, user_id, active, organisation = row
+        last_modified = written or created
+        now = datetime.datetime.now()
+        # As web.user.session's expired
+        expired = abs(last_modified - now) > Session.timeout()
+        if expired or not active or not organisation:
             if not Transaction().readonly:
-                Session.delete([session])
+                Session.delete([Session(session_id)])
             return None
-        age = datetime.datetime.now() - session.last_modified_at
-        if age > min(session_timeout() / 10, datetime.timedelta(minutes=5)):
+        if now - last_modified > min(
+                session_timeout() / 10, datetime.timedelta(minutes=5)):
             self.refresh_key = key
-        self._session = session
-        return session
+        self._session = Session(session_id)
+        self._session_key = key
+        self._user = User(user_id)
+        return self._session
 
     @property
     def user(self):
         "The web user signed in or None"
-        session = self.session
-        if session:
-            return session.user
+        if self.session:
+            return self._user
 
     @property
     def organisation(self):
@@ -185,11 +202,11 @@ class Page:
         is never shown to the page); before, it is the value of a cookie
         that the form must repeat."""
         if self.login_required:
-            session = self.session
-            if not session:
+            if not self.session:
                 return ''
             return hmac.new(
-                session.key.encode(), CSRF_SALT, hashlib.sha256).hexdigest()
+                self._session_key.encode(), CSRF_SALT,
+                hashlib.sha256).hexdigest()
         if self._csrf_cookie is None:
             token = self.request.cookies.get(CSRF_COOKIE)
             if not token or len(token) != 64:
@@ -227,7 +244,7 @@ class Page:
         if key:
             Session.remove(key)
         self.set_cookie(SESSION_COOKIE, '', expires=0)
-        self._session = None
+        self._session = self._session_key = self._user = None
 
     @property
     def path(self):

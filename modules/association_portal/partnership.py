@@ -26,6 +26,20 @@ def convention_domain(organisation):
         ]
 
 
+def has_conventions(organisation, states):
+    "Return whether the organisation is a party to conventions in states"
+    pool = Pool()
+    Convention = pool.get('association.convention')
+    ConventionParty = pool.get('association.convention-party.party')
+    convention = Convention.__table__()
+    convention_party = ConventionParty.__table__()
+    return exists(convention_party.join(convention,
+            condition=convention_party.convention == convention.id).select(
+            Literal(1),
+            where=(convention_party.party == organisation.id)
+            & convention.state.in_(states)))
+
+
 def reminder_days():
     pool = Pool()
     Configuration = pool.get('association.partnership.configuration')
@@ -38,13 +52,15 @@ def ending_conventions(organisation):
     pool = Pool()
     Convention = pool.get('association.convention')
     Date = pool.get('ir.date')
-    today = Date.today()
-    limit = today + dt.timedelta(days=reminder_days())
     conventions = Convention.search(
         convention_domain(organisation) + [
             ('state', 'in', CURRENT_STATES),
             ],
         order=[('end_date', 'ASC'), ('id', 'ASC')])
+    if not conventions:
+        return []
+    today = Date.today()
+    limit = today + dt.timedelta(days=reminder_days())
     ending = []
     for convention in conventions:
         date = convention.end_date
@@ -71,19 +87,10 @@ class Portal(metaclass=PoolMeta):
 
     @classmethod
     def sections(cls, user):
-        pool = Pool()
-        Convention = pool.get('association.convention')
-        ConventionParty = pool.get('association.convention-party.party')
-        convention = Convention.__table__()
-        convention_party = ConventionParty.__table__()
         sections = super().sections(user)
         organisation = user.organisation
         if (organisation.partnership_level
-                or exists(convention_party.join(convention,
-                        condition=convention_party.convention
-                        == convention.id).select(Literal(1),
-                        where=(convention_party.party == organisation.id)
-                        & convention.state.in_(VISIBLE_STATES)))):
+                or has_conventions(organisation, VISIBLE_STATES)):
             sections.append(Section(
                     'conventions',
                     gettext('association_portal.msg_section_conventions'),
@@ -93,8 +100,11 @@ class Portal(metaclass=PoolMeta):
     @classmethod
     def dashboard_blocks(cls, user):
         blocks = super().dashboard_blocks(user)
-        ending = ending_conventions(user.organisation)
-        late = late_commitments(user.organisation)
+        ending, late = [], []
+        # Most organisations have no current convention: ask it once
+        if has_conventions(user.organisation, CURRENT_STATES):
+            ending = ending_conventions(user.organisation)
+            late = late_commitments(user.organisation)
         if ending or late:
             blocks.append(Block(
                     'conventions', 'blocks/conventions.html', {
