@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from collections import defaultdict
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sql import Literal
 
@@ -44,8 +45,12 @@ def invoice_domain(organisation):
 class InvoiceSummary:
     "What the portal shows of an invoice, read in bulk"
 
+    # The fields of the invoices that the summaries read
+    FIELDS = ['number', 'invoice_date', 'description', 'currency',
+        'company', 'total_amount', 'state', 'type', 'payment_term_date']
+
     def __init__(self, invoice, amount_to_pay, due_date, today):
-        self.invoice = invoice
+        "invoice: the values read of the invoice, as attributes"
         self.id = invoice.id
         self.number = invoice.number
         self.invoice_date = invoice.invoice_date
@@ -75,6 +80,9 @@ class InvoiceSummary:
         Date = pool.get('ir.date')
         Invoice = pool.get('account.invoice')
         today = Date.today()
+        # Read only the fields shown: an invoice's attributes would read
+        # all its columns
+        invoices = cls._read_invoices(invoices)
         amounts, maturities, others = {}, defaultdict(list), []
         for sub_invoices in grouped_slice(invoices, count=SLICE):
             sub_invoices = list(sub_invoices)
@@ -85,7 +93,8 @@ class InvoiceSummary:
             others.extend(sub_others)
         for sub_invoices in grouped_slice(others, count=SLICE):
             amounts.update(Invoice.get_amount_to_pay(
-                    list(sub_invoices), 'amount_to_pay'))
+                    Invoice.browse([i.id for i in sub_invoices]),
+                    'amount_to_pay'))
         summaries = []
         for invoice in invoices:
             dates = maturities.get(invoice.id, [])
@@ -97,6 +106,34 @@ class InvoiceSummary:
                     invoice, amounts.get(invoice.id, Decimal(0)), due_date,
                     today))
         return summaries
+
+    @classmethod
+    def _read_invoices(cls, invoices):
+        "Return the values of the invoices as attributes, in the same order"
+        pool = Pool()
+        Company = pool.get('company.company')
+        Currency = pool.get('currency.currency')
+        Invoice = pool.get('account.invoice')
+        values = {}
+        for sub_invoices in grouped_slice(invoices, count=SLICE):
+            for row in Invoice.read(
+                    [i.id for i in sub_invoices], cls.FIELDS):
+                values[row['id']] = row
+        company_currencies = {
+            c['id']: c['currency'] for c in Company.read(
+                list({v['company'] for v in values.values()}),
+                ['currency'])}
+        currencies = {}
+        result = []
+        for invoice in invoices:
+            row = dict(values[invoice.id])
+            currency_id = row['currency']
+            if currency_id not in currencies:
+                currencies[currency_id] = Currency(currency_id)
+            row['currency'] = currencies[currency_id]
+            row['company_currency'] = company_currencies[row['company']]
+            result.append(SimpleNamespace(**row))
+        return result
 
     @classmethod
     def _read_lines(cls, invoices):
@@ -121,7 +158,7 @@ class InvoiceSummary:
         payment_line = PaymentLine.__table__()
         cursor = Transaction().connection.cursor()
 
-        to_pay = Invoice._query_lines_to_pay(invoices)
+        to_pay = Invoice._query_lines_to_pay([i.id for i in invoices])
         columns = [line.id, line.debit, line.credit, line.second_currency,
             line.reconciliation, line.maturity_date]
         query = to_pay.join(line, condition=line.id == to_pay.line).select(
@@ -163,7 +200,7 @@ class InvoiceSummary:
         amounts = {}
         for invoice in invoices:
             if (invoice.id in others
-                    or invoice.currency != invoice.company.currency):
+                    or invoice.currency.id != invoice.company_currency):
                 continue
             amount = Decimal(0)
             if invoice.state == 'posted':
