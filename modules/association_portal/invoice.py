@@ -251,10 +251,9 @@ class Portal(metaclass=PoolMeta):
         Invoice = pool.get('account.invoice')
         invoice = Invoice.__table__()
         sections = super().sections(user)
-        if exists(invoice.select(Literal(1),
-                    where=(invoice.party == user.organisation.id)
-                    & (invoice.type == 'out')
-                    & invoice.state.in_(VISIBLE_STATES))):
+        if exists(invoice, (invoice.party == user.organisation.id)
+                & (invoice.type == 'out')
+                & invoice.state.in_(VISIBLE_STATES)):
             sections.append(Section(
                     'invoices',
                     gettext('association_portal.msg_section_invoices'),

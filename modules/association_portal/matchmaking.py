@@ -2,8 +2,6 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 
-from sql import Literal
-
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
@@ -63,8 +61,7 @@ class Portal(metaclass=PoolMeta):
         # The requests and meetings are between participants: most
         # organisations never took part in a speed meeting
         participant = Participant.__table__()
-        if exists(participant.select(Literal(1),
-                    where=participant.party == organisation.id)):
+        if exists(participant, participant.party == organisation.id):
             now = dt.datetime.now()
             pending_domain = [
                 ('requested.party', '=', organisation.id),

@@ -1,7 +1,5 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from sql import Literal
-
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 
@@ -45,8 +43,7 @@ class Portal(metaclass=PoolMeta):
         Membership = pool.get('association.membership')
         membership = Membership.__table__()
         sections = super().sections(user)
-        if exists(membership.select(Literal(1),
-                    where=membership.party == user.organisation.id)):
+        if exists(membership, membership.party == user.organisation.id):
             sections.append(Section(
                     'dues',
                     gettext('association_portal.msg_section_dues'),

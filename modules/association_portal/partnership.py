@@ -2,8 +2,6 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 
-from sql import Literal
-
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 
@@ -33,11 +31,11 @@ def has_conventions(organisation, states):
     ConventionParty = pool.get('association.convention-party.party')
     convention = Convention.__table__()
     convention_party = ConventionParty.__table__()
-    return exists(convention_party.join(convention,
-            condition=convention_party.convention == convention.id).select(
-            Literal(1),
-            where=(convention_party.party == organisation.id)
-            & convention.state.in_(states)))
+    return exists(
+        convention_party.join(convention,
+            condition=convention_party.convention == convention.id),
+        (convention_party.party == organisation.id)
+        & convention.state.in_(states))
 
 
 def reminder_days():

@@ -3,6 +3,8 @@
 from collections import namedtuple
 from weakref import WeakKeyDictionary
 
+from sql import Literal
+
 from trytond.i18n import gettext
 from trytond.model import Model
 from trytond.pool import Pool
@@ -38,15 +40,14 @@ def transaction_cache(name):
     return caches.setdefault(name, {})
 
 
-def exists(query):
-    """Return whether the python-sql query selects a row
+def exists(table, where):
+    """Return whether a row of the python-sql table (or join) matches where
 
     The menu asks on every page whether the organisation has records of
     each kind: one small query each rather than a search through the
     ORM."""
     cursor = Transaction().connection.cursor()
-    query.limit = 1
-    cursor.execute(*query)
+    cursor.execute(*table.select(Literal(1), where=where, limit=1))
     return cursor.fetchone() is not None
 
 
