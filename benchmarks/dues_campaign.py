@@ -29,7 +29,7 @@ runs on the cores.
 
 Usage: .venv/bin/python benchmarks/dues_campaign.py [--data PATH]
        [--backend sqlite|postgresql] [--members N] [--sample 1000]
-       [--naive 1000] [--workers 2]
+       [--naive 1000] [--workers 2] [--progress]
 PostgreSQL runs in a throwaway cluster (as the test command does) unless
 TRYTOND_DATABASE_URI names a postgresql:// server."""
 import argparse
@@ -333,7 +333,8 @@ def wait(database, name, timeout=4 * 3600):
         time.sleep(0.5)
 
 
-def run_campaign(uri, workdir, database, setup, count, workers):
+def run_campaign(
+        uri, workdir, database, setup, count, workers, verbose=False):
     "Compute, invoice, post and render the letters; return the figures"
     from trytond.pool import Pool
     from trytond.worker import run_task
@@ -373,6 +374,11 @@ def run_campaign(uri, workdir, database, setup, count, workers):
             'trytond.modules.association_membership.campaign')
         logger.setLevel(logging.INFO)
         logger.addHandler(timings)
+        if verbose:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter(
+                    '%(relativeCreated)9.0f ms %(message)s'))
+            logger.addHandler(handler)
         started = time.perf_counter()
         transaction(database, invoice, context=context)
         while tasks := pending(database, name='default'):
@@ -539,7 +545,7 @@ def measure(args):
     Pool('campaign').init()
     figures['campaign'] = run_campaign(
         args.uri, args.workdir, 'campaign', setup, len(party_ids),
-        args.workers)
+        args.workers, verbose=args.progress)
     sample = random.Random(7).sample(
         party_ids, min(args.sample, len(party_ids)))
     Pool('floor').init()
@@ -625,6 +631,8 @@ def main():
     parser.add_argument('--naive', type=int, default=1000,
         help="the invoices of the sample made the naive way")
     parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--progress', action='store_true',
+        help="print the timings of every batch (SQLite) to stderr")
     parser.add_argument('--child', action='store_true',
         help=argparse.SUPPRESS)
     parser.add_argument('--uri', help=argparse.SUPPRESS)
@@ -660,7 +668,8 @@ def main():
                     '--members', str(args.members),
                     '--sample', str(args.sample),
                     '--naive', str(args.naive),
-                    '--workers', str(args.workers)], check=True)
+                    '--workers', str(args.workers)]
+                + (['--progress'] if args.progress else []), check=True)
             with open(output) as fp:
                 report(backend, json.load(fp))
     finally:

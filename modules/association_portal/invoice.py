@@ -114,6 +114,8 @@ class InvoiceSummary:
         Company = pool.get('company.company')
         Currency = pool.get('currency.currency')
         Invoice = pool.get('account.invoice')
+        if not invoices:
+            return []
         values = {}
         for sub_invoices in grouped_slice(invoices, count=SLICE):
             for row in Invoice.read(

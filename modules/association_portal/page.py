@@ -153,12 +153,14 @@ class Page:
         cursor.execute(*session.join(
                 user, condition=session.user == user.id).select(
                 session.id, session.create_date, session.write_date,
-                user.id, user.active, user.organisation,
+                user.id, user.active, user.organisation, user.email,
+                user.party,
                 where=session.key == key, limit=1))
         row = cursor.fetchone()
         if not row:
             return None
-        session_id, created, written, user_id, active, organisation = row
+        (session_id, created, written, user_id, active, organisation, email,
+            party) = row
         last_modified = written or created
         now = datetime.datetime.now()
         # As web.user.session's expired
@@ -170,6 +172,14 @@ class Page:
         if now - last_modified > min(
                 session_timeout() / 10, datetime.timedelta(minutes=5)):
             self.refresh_key = key
+        # Keep what the pages read of the user in the transaction's cache,
+        # as a search does, rather than reading all its columns again
+        Transaction().get_cache()[User.__name__][user_id]._update({
+                'active': active,
+                'organisation': organisation,
+                'email': email,
+                'party': party,
+                })
         self._session = Session(session_id)
         self._session_key = key
         self._user = User(user_id)
