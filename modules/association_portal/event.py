@@ -13,13 +13,10 @@ from sql import Null, Union
 
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
-from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .portal import Block, Section, transaction_cache
 
-# Number of ids in one IN clause
-SLICE = 1000
 # The number of records a dashboard block lists
 BLOCK_SIZE = 5
 # The states of the registrations an organisation can still cancel
@@ -107,61 +104,45 @@ def visible_events_domain(organisation):
         ]
 
 
-def organisation_commission_members(organisation, person_ids=None):
-    """Return the members in office today of the commissions who sit for
-    the organisation or are its persons"""
-    pool = Pool()
-    Date = pool.get('ir.date')
-    Member = pool.get('association.commission.member')
-    today = Date.today()
-    if person_ids is None:
-        person_ids = organisation_person_ids(organisation)
-    in_office = [
-        ('start_date', '<=', today),
-        ['OR',
-            ('end_date', '=', None),
-            ('end_date', '>=', today),
-            ],
-        ('commission.active', '=', True),
-        ]
-    members = Member.search(in_office + [
-            ('authority', '=', organisation.id),
-            ])
-    seen = set(members)
-    for sub_ids in grouped_slice(sorted(person_ids), count=SLICE):
-        for member in Member.search(in_office + [
-                    ('person', 'in', list(sub_ids)),
-                    ]):
-            if member not in seen:
-                seen.add(member)
-                members.append(member)
-    return members
-
-
-def organisation_commission_ids(organisation):
-    "Return the ids of the commissions the organisation sits in"
+def _commission_members_query(organisation, *columns):
+    """Return the query of the columns of the commission members in office
+    today who sit for the organisation or are its persons"""
     pool = Pool()
     Commission = pool.get('association.commission')
     Date = pool.get('ir.date')
     Member = pool.get('association.commission.member')
+    commission = Commission.__table__()
+    member = Member.__table__()
+    today = Date.today()
+    return member.join(commission,
+        condition=member.commission == commission.id).select(
+        *[getattr(member, c) for c in columns],
+        where=(member.start_date <= today)
+        & ((member.end_date == Null) | (member.end_date >= today))
+        & (commission.active == True)  # noqa: E712
+        & ((member.authority == organisation.id)
+            | member.person.in_(_organisation_persons_query(organisation))),
+        group_by=[getattr(member, c) for c in columns])
+
+
+def organisation_commission_members(organisation):
+    """Return the members in office today of the commissions who sit for
+    the organisation or are its persons"""
+    pool = Pool()
+    Member = pool.get('association.commission.member')
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*_commission_members_query(organisation, 'id'))
+    return Member.browse(sorted(i for i, in cursor))
+
+
+def organisation_commission_ids(organisation):
+    "Return the ids of the commissions the organisation sits in"
     cache = transaction_cache('commission_ids')
     if organisation.id not in cache:
-        # The members of organisation_commission_members in one query:
-        # the menu asks it on every page
-        commission = Commission.__table__()
-        member = Member.__table__()
+        # The menu asks it on every page
         cursor = Transaction().connection.cursor()
-        today = Date.today()
-        cursor.execute(*member.join(commission,
-                condition=member.commission == commission.id).select(
-                member.commission,
-                where=(member.start_date <= today)
-                & ((member.end_date == Null) | (member.end_date >= today))
-                & (commission.active == True)  # noqa: E712
-                & ((member.authority == organisation.id)
-                    | member.person.in_(
-                        _organisation_persons_query(organisation))),
-                group_by=[member.commission]))
+        cursor.execute(
+            *_commission_members_query(organisation, 'commission'))
         cache[organisation.id] = sorted(i for i, in cursor)
     return cache[organisation.id]
 
