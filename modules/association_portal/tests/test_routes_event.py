@@ -124,13 +124,26 @@ class PortalEventRouteTestCase(PortalClientMixin, RouteTestCase):
                     venue="Hôtel de Ville"),
                 event("Débat mensuel", days(8), kind='debate'),
                 ])
-        transition, finances = Commission.create([{
+        transition, digital, finances = Commission.create([{
                     'name': "Commission transition",
                     'members': [('create', [{
                                     'person': marie.id,
                                     'authority': commune.id,
                                     'role': 'chair',
                                     'start_date': dt.date(2020, 7, 1),
+                                    }, {
+                                    # Out of office: not shown
+                                    'person': olga.id,
+                                    'authority': commune.id,
+                                    'start_date': dt.date(2014, 4, 1),
+                                    'end_date': dt.date(2020, 3, 31),
+                                    }])],
+                    }, {
+                    # Marie sits in it on her own: the commune sees it
+                    'name': "Commission numérique",
+                    'members': [('create', [{
+                                    'person': marie.id,
+                                    'start_date': dt.date(2021, 1, 1),
                                     }])],
                     }, {
                     'name': "Commission finances",
@@ -663,6 +676,8 @@ class PortalEventRouteTestCase(PortalClientMixin, RouteTestCase):
         self.assertIn("Commission transition", text)
         self.assertIn("Marie Maire", text)
         self.assertIn("Maison des maires et en ligne", text)
+        self.assertIn("Commission numérique", text)
+        self.assertNotIn("Olga Ancienne", text)
         self.assertNotIn("Commission finances", text)
 
         response = client.get(self.url('/committees/%d'
