@@ -953,6 +953,7 @@ class CampaignLine(ModelSQL, ModelView):
             account=receivable,
             payment_term=party_payment_term or payment_term,
             invoice_date=invoice_date,
+            party_tax_identifier=party.tax_identifier,
             dues_year=year,
             description=gettext(
                 'association_membership.msg_invoice_description',
@@ -962,6 +963,8 @@ class CampaignLine(ModelSQL, ModelView):
             invoice.journal = journal
         else:
             invoice.set_journal()
+        # Set as posting would, but in the batches prepared side by side
+        invoice.tax_identifier = invoice.get_tax_identifier()
         references = {m.legal_commitment for m in memberships
             if m.legal_commitment}
         if references:
@@ -1100,10 +1103,11 @@ class CampaignLine(ModelSQL, ModelView):
         # Saving computes the taxes of draft invoices
         Invoice.save(invoices)
         with Transaction().set_context(_association_dues_taxes=True):
+            moves = []
+            for invoice in invoices:
+                invoice.move = invoice.get_move()
+                moves.append(invoice.move)
+            Move.save(moves)
+            # The moves are written with the cached amounts on validation
             Invoice.validate_invoice(invoices)
-        moves = []
-        for invoice in invoices:
-            invoice.move = invoice.get_move()
-            moves.append(invoice.move)
-        Move.save(moves)
         Invoice.save(invoices)

@@ -45,6 +45,46 @@ class Invoice(metaclass=PoolMeta):
         "on Chorus Pro.")
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if values.get('number'):
+            # Write the fields computed from the number with it rather
+            # than in a second write
+            computed = cls(number=values['number']).compute_fields(
+                {'number'})
+            for name in ['number_alnum', 'number_digit']:
+                if name in computed:
+                    values.setdefault(name, computed[name])
+        return values
+
+    def compute_fields(self, field_names=None):
+        values = super().compute_fields(field_names=field_names)
+        if self.id is not None and self.id >= 0:
+            # Do not write again the values that are stored
+            values = {
+                k: v for k, v in values.items() if getattr(self, k) != v}
+        return values
+
+    @classmethod
+    def _store_cache(cls, invoices):
+        """Store the amounts computed from the lines and the taxes, writing
+        only the invoices whose cached amounts change"""
+        invoices = list(invoices)
+        names = ['untaxed_amount', 'tax_amount', 'total_amount']
+        # Records without cached amounts make get_amount compute them
+        uncached = cls.browse(invoices)
+        for invoice in uncached:
+            for name in names:
+                setattr(invoice, f'{name}_cache', None)
+        amounts = cls.get_amount(uncached, names)
+        for invoice in invoices:
+            for name in names:
+                value = amounts[name][invoice.id]
+                if getattr(invoice, f'{name}_cache') != value:
+                    setattr(invoice, f'{name}_cache', value)
+        cls.save(invoices)
+
+    @classmethod
     def on_modification(cls, mode, invoices, field_names=None):
         super().on_modification(mode, invoices, field_names=field_names)
         if mode == 'write' and (
@@ -58,6 +98,14 @@ class Invoice(metaclass=PoolMeta):
         if Transaction().context.get('_association_dues_taxes'):
             invoices = [i for i in invoices if not i.dues_year]
         super()._check_taxes(invoices)
+
+    @dualmethod
+    def update_taxes(cls, invoices, exception=False):
+        # The taxes of the campaign's invoices are computed once, when
+        # they are created, and their lines do not change afterwards
+        if Transaction().context.get('_association_dues_taxes'):
+            invoices = [i for i in invoices if not i.dues_year]
+        super().update_taxes(invoices, exception=exception)
 
     @classmethod
     def _update_memberships(cls, invoices):
