@@ -494,14 +494,14 @@ class Campaign(Workflow, ModelSQL, ModelView):
                             '.msg_campaign_no_revenue_account',
                             product=type_.product.rec_name))
         for campaign in campaigns:
-            lines = Line.search([
+            ids = Line._search_ids([
                     ('campaign', '=', campaign.id),
                     ('state', '=', 'to_invoice'),
                     ('invoice', '=', None),
-                    ], order=[('id', 'ASC')])
+                    ])
             for i, batch in enumerate(
-                    grouped_slice(lines, count=campaign.batch_size)):
-                Line.__queue__.prepare_invoices(list(batch))
+                    grouped_slice(ids, count=campaign.batch_size)):
+                Line.__queue__.prepare_invoices(Line.browse(batch))
                 if i:
                     cls.__queue__.post_invoices([campaign])
         if campaigns:
@@ -518,16 +518,17 @@ class Campaign(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         Line = pool.get('association.dues.campaign.line')
-        lines = Line.search([
+        ids = Line._search_ids([
                 ('campaign', 'in', [c.id for c in campaigns]),
                 ('invoice', '!=', None),
                 ('letter_date', '=', None),
-                ], order=[('id', 'ASC')])
-        invoices = [l.invoice for l in lines]
-        if invoices:
+                ])
+        for sub_ids in grouped_slice(ids, count=SLICE):
+            invoices = [l.invoice for l in Line.browse(sub_ids)]
             with Transaction().set_context(
                     queue_batch=LETTER_BATCH, queue_name=LETTER_QUEUE):
-                Invoice.__queue__.print_invoice(invoices)
+                Invoice.__queue__.print_invoice(
+                    Invoice.browse([i.id for i in invoices]))
 
     @classmethod
     def post_invoices(cls, campaigns):
@@ -728,6 +729,16 @@ class CampaignLine(ModelSQL, ModelView):
                 'state': 'to_invoice',
                 'error': None,
                 })
+
+    @classmethod
+    def _search_ids(cls, domain):
+        """Return the ids of the lines of the domain in the order of their
+        creation, without instantiating them all: a list of records
+        checks its ids for each of them"""
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*cls.search(
+                domain, order=[('id', 'ASC')], query=True))
+        return [i for i, in cursor]
 
     @classmethod
     def _lock_invoicing(cls, lines, company):
