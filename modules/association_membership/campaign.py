@@ -527,8 +527,7 @@ class Campaign(Workflow, ModelSQL, ModelView):
             invoices = [l.invoice for l in Line.browse(sub_ids)]
             with Transaction().set_context(
                     queue_batch=LETTER_BATCH, queue_name=LETTER_QUEUE):
-                Invoice.__queue__.print_invoice(
-                    Invoice.browse([i.id for i in invoices]))
+                Invoice.__queue__.print_invoice(invoices)
 
     @classmethod
     def post_invoices(cls, campaigns):
