@@ -64,6 +64,20 @@ class Term(ModelSQL, ModelView):
         super().__setup__()
         cls._order.insert(0, ('start_date', 'DESC'))
 
+    @classmethod
+    def find(cls, date):
+        "Return the term in progress on date or None"
+        terms = cls.search([
+                ('start_date', '<=', date),
+                ['OR',
+                    ('end_date', '=', None),
+                    ('end_date', '>=', date),
+                    ],
+                ], order=[('start_date', 'DESC')], limit=1)
+        if terms:
+            term, = terms
+            return term
+
 
 class Mandate(ModelSQL, ModelView):
     "Mandate"
@@ -130,10 +144,30 @@ class Mandate(ModelSQL, ModelView):
             ('id', 'DESC'),
             ]
 
+    @classmethod
+    def default_term(cls):
+        "The term in progress"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Term = pool.get('association.mandate.term')
+        term = Term.find(Date.today())
+        return term.id if term else None
+
     @fields.depends('term', 'start_date')
     def on_change_term(self):
         if self.term and not self.start_date:
             self.start_date = self.term.start_date
+
+    @fields.depends('term', 'start_date')
+    def on_change_start_date(self):
+        pool = Pool()
+        Term = pool.get('association.mandate.term')
+        if self.start_date and (
+                not self.term
+                or self.start_date < self.term.start_date
+                or (self.term.end_date
+                    and self.start_date > self.term.end_date)):
+            self.term = Term.find(self.start_date)
 
     @classmethod
     def get_in_office(cls, mandates, name):

@@ -214,6 +214,25 @@ class Party(metaclass=PoolMeta):
         'get_current_mandates')
 
     @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        # Migration: an empty official code is no code (the clients sent
+        # one for every party they created)
+        cursor.execute(*table.update(
+                [table.official_code], [Null],
+                where=table.official_code == ''))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if 'official_code' in values and not values['official_code']:
+            # An empty code would clash with the other parties of the kind
+            values['official_code'] = None
+        return values
+
+    @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()

@@ -14,6 +14,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import AccessError
+from trytond.report import Report
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -230,9 +231,13 @@ class Campaign(Workflow, ModelSQL, ModelView):
                         if s != 'excluded')),
                 'invoiced_amount': campaign.currency.round(
                     amounts[campaign.id]['invoiced']),
+                # Each line is invoiced (or fails, or is excluded) and each
+                # invoice has its letter
                 'progress': (
-                    (count['invoiced'] + count['failed'] + count['excluded'])
-                    / total if total else 0.),
+                    (count['invoiced'] + count['failed'] + count['excluded']
+                        + letters[campaign.id])
+                    / (total + count['invoiced'] + count['to_invoice'])
+                    if total else 0.),
                 }
             for name in names:
                 result[name][campaign.id] = values[name]
@@ -565,7 +570,8 @@ class Campaign(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def check_done(cls, campaigns):
-        "Close the campaigns that have no line left to invoice"
+        """Close the campaigns that have no line left to invoice nor
+        letter left to render"""
         pool = Pool()
         Line = pool.get('association.dues.campaign.line')
         line = Line.__table__()
@@ -576,7 +582,9 @@ class Campaign(Workflow, ModelSQL, ModelView):
         cursor.execute(*line.select(
                 line.campaign,
                 where=line.campaign.in_([c.id for c in running])
-                & (line.state == 'to_invoice'),
+                & ((line.state == 'to_invoice')
+                    | ((line.state == 'invoiced')
+                        & (line.letter_date == Null))),
                 group_by=[line.campaign]))
         left = {c for c, in cursor}
         done = [c for c in running if c.id not in left]
@@ -1121,3 +1129,28 @@ class CampaignLine(ModelSQL, ModelView):
             # The moves are written with the cached amounts on validation
             Invoice.validate_invoice(invoices)
         Invoice.save(invoices)
+
+
+class CampaignLineLetter(Report):
+    "Dues-Call Letter of Campaign Lines"
+    __name__ = 'association.dues.campaign.line.letter'
+
+    @classmethod
+    def execute(cls, ids, data):
+        "Print the dues-call letters of the lines' invoices"
+        pool = Pool()
+        Line = pool.get('association.dues.campaign.line')
+        InvoiceReport = pool.get('account.invoice', type='report')
+        ActionReport = pool.get('ir.action.report')
+        action, = ActionReport.search([
+                ('report_name', '=', cls.__name__),
+                ], limit=1)
+        cls.check_access(action, action.model, ids)
+        lines = Line.browse(ids)
+        invoices = [l.invoice.id for l in lines if l.invoice]
+        if not invoices:
+            raise CampaignError(gettext(
+                    'association_membership.msg_line_letter_no_invoice'))
+        data = {k: v for k, v in data.items() if k != 'action_id'}
+        data['model'] = 'account.invoice'
+        return InvoiceReport.execute(invoices, data)

@@ -35,6 +35,9 @@ class Invoice(metaclass=PoolMeta):
             },
         help="The year of the membership dues the invoice calls; "
         "its document is the dues-call letter.")
+    dues_campaign_lines = fields.One2Many(
+        'association.dues.campaign.line', 'invoice', "Dues Campaign Lines",
+        readonly=True)
     chorus_service_code = fields.Char(
         "Service Code",
         states={
@@ -141,6 +144,7 @@ class Invoice(metaclass=PoolMeta):
         """Send the letters rendered now and those of the campaign lines
         not yet marked as sent"""
         pool = Pool()
+        Campaign = pool.get('association.dues.campaign')
         Line = pool.get('association.dues.campaign.line')
         Email = pool.get('ir.email')
         lines = []
@@ -165,6 +169,12 @@ class Invoice(metaclass=PoolMeta):
                 line.letter_date = now
         Email.save(emails)
         Line.save(lines)
+        # The campaigns are done once their last letter is rendered: checked
+        # by a task that starts after this one is committed, so that the
+        # letters rendered by tasks running beside it are seen
+        campaigns = list({l.campaign for l in lines})
+        if campaigns:
+            Campaign.__queue__.check_done(campaigns)
 
     def _dues_letter_email(self):
         "Return the e-mail of the dues-call letter or None"

@@ -7,7 +7,7 @@ from sql.conditionals import Case, Coalesce
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 
 class DuesReportContext(ModelView):
@@ -20,7 +20,18 @@ class DuesReportContext(ModelView):
 
     @classmethod
     def default_year(cls):
-        return Pool().get('ir.date').today().year
+        "The latest dues year called, up to next year's, or this year"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Membership = pool.get('association.membership')
+        year = Date.today().year
+        with without_check_access():
+            memberships = Membership.search([
+                    ('year', '<=', year + 1),
+                    ], order=[('year', 'DESC')], limit=1)
+        if memberships:
+            year = memberships[0].year
+        return year
 
 
 def _year_where(table):

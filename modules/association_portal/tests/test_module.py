@@ -1,11 +1,12 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.modules.association.tests.views import ViewWidgetTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
 from .tools import EXTRAS
 
 
-class AssociationPortalTestCase(ModuleTestCase):
+class AssociationPortalTestCase(ViewWidgetTestMixin, ModuleTestCase):
     "Test Association Portal module"
     module = 'association_portal'
     extras = EXTRAS
