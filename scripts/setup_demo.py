@@ -66,9 +66,9 @@ OFFICIALS = [
     ('95127', "Paul Demo-Lefèvre", 'mayor', '2026', dt.date(2026, 3, 29)),
     ]
 TERMS = {
-    '2020': ("Municipal term 2020–2026", dt.date(2020, 3, 15),
+    '2020': ("Mandature municipale 2020–2026", dt.date(2020, 3, 15),
         dt.date(2020, 5, 18), dt.date(2026, 3, 21)),
-    '2026': ("Municipal term 2026–2032", dt.date(2026, 3, 15),
+    '2026': ("Mandature municipale 2026–2032", dt.date(2026, 3, 15),
         dt.date(2026, 3, 22), None),
     }
 # The payment term of the invoices of the demo
@@ -162,7 +162,11 @@ def setup(database, data_path=None, verbose=True):
 
     pool = Pool(database)
     pool.init()
-    with Transaction().start(database, 0) as transaction:
+    # The party configuration, a singleton, is created under a lock that
+    # trytond takes at the start of the transaction
+    PartyConfiguration = pool.get('party.configuration')
+    with Transaction().start(database, 0, _lock_tables=[
+                PartyConfiguration._table]) as transaction:
         Item = pool.get('ir.module.config_wizard.item')
         Lang = pool.get('ir.lang')
         User = pool.get('res.user')
@@ -182,6 +186,12 @@ def setup(database, data_path=None, verbose=True):
             Address = pool.get('party.address')
             Address(party=company.party, street=street,
                 postal_code=postal_code, city=city).save()
+
+        # The parties created in the clients speak French
+        party_configuration = PartyConfiguration(1)
+        if not party_configuration.party_lang:
+            party_configuration.party_lang = french
+            party_configuration.save()
 
         admin, = User.search([('login', '=', 'admin')])
         admin.language = french
@@ -310,7 +320,14 @@ def setup_officials(say):
     Term = pool.get('association.mandate.term')
     Mandate = pool.get('association.mandate')
     Party = pool.get('party.party')
-    if Term.search([], limit=1):
+    terms = Term.search([])
+    if terms:
+        # The names of the first demo databases, in English
+        for term in terms:
+            if term.name.startswith("Municipal term "):
+                term.name = term.name.replace(
+                    "Municipal term ", "Mandature municipale ")
+        Term.save(terms)
         return
     terms = {}
     for key, (name, election, start, end) in TERMS.items():

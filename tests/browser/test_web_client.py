@@ -4,12 +4,32 @@
 
 Starts scripts/run (the README's run command) on a database of its own and
 a free port, then logs in as the demo staff member and opens the list of
-communes from the menu.  Screenshots are kept in tests/screenshots/."""
+communes from the menu; then each demo user (staff, treasurer,
+administrator) opens every entry of the menus of their work, each list,
+its first record's form (or a new one) and its other views, and the test
+fails on any error of the browser's console and any dialog left open.
+Screenshots are kept in tests/screenshots/ (web-client/<user>/ for the
+walk)."""
+import os
+import shutil
 import unittest
 
 from playwright.sync_api import expect
 
-from .tools import Browser, screenshot, server
+from .sao import WebClient
+from .tools import SCREENSHOTS, Browser, screenshot, server
+
+# The menus each demo user works in: (login, password, XML ids of the menus)
+WALKS = {
+    'staff': ('concorde-staff', [
+            'association.menu_association', 'party.menu_party']),
+    'treasurer': ('concorde-treasurer', [
+            'association.menu_association', 'party.menu_party',
+            'account_invoice.menu_invoices', 'account_payment.menu_payments',
+            'account_dunning.menu_dunnings']),
+    # The entries only the administrator sees
+    'admin': ('admin', ['association.menu_configuration']),
+    }
 
 
 class WebClientTestCase(unittest.TestCase):
@@ -19,7 +39,6 @@ class WebClientTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.server = server()
-        cls.url = cls.server.url
         cls.browser = Browser(cls.server.workdir)
 
     @classmethod
@@ -29,23 +48,13 @@ class WebClientTestCase(unittest.TestCase):
 
     def setUp(self):
         self.context, self.page = self.browser.new_page(1400, 900)
+        self.client = WebClient(self.page, self.server.url)
 
     def tearDown(self):
         self.context.close()
 
     def screenshot(self, name):
         screenshot(self.page, name, full_page=False)
-
-    def login(self, login, password):
-        page = self.page
-        page.goto(self.url)
-        page.wait_for_selector('#login')
-        expect(page.locator('input#database')).to_have_value('browser')
-        page.fill('#login', login)
-        page.keyboard.press('Enter')
-        page.wait_for_selector('input[type=password]:visible')
-        page.fill('input[type=password]:visible', password)
-        page.keyboard.press('Enter')
 
     def menu_row(self, text):
         return self.page.locator('#menu tr').filter(
@@ -54,7 +63,8 @@ class WebClientTestCase(unittest.TestCase):
     def test_staff_opens_communes(self):
         "A staff member logs in, lands on the menu and opens the communes"
         page = self.page
-        self.login('staff', 'concorde-staff')
+        self.client.login(
+            'staff', 'concorde-staff', database=self.server.database)
         # No configuration wizard: the menu is shown at once
         association = self.menu_row("Association")
         expect(association).to_be_visible(timeout=30000)
@@ -77,6 +87,16 @@ class WebClientTestCase(unittest.TestCase):
         first = rows.first.inner_text()
         self.assertRegex(first, r'\d{5}')
         self.screenshot('02-communes')
+        # On a laptop's screen, the columns that staff read first are shown
+        # without scrolling sideways
+        pane = tab.locator('.treeview').bounding_box()
+        for title in ["Code officiel", "Nom", "Population municipale",
+                "Département", "EPCI", "Maire"]:
+            header = tab.locator('.treeview thead th').filter(
+                has_text=title).first
+            box = header.bounding_box()
+            self.assertLessEqual(box['x'] + box['width'],
+                pane['x'] + pane['width'] + 1, msg=title)
 
         # Search a commune by name
         search = tab.get_by_placeholder('Rechercher').first
@@ -86,3 +106,73 @@ class WebClientTestCase(unittest.TestCase):
             timeout=30000)
         expect(tab.get_by_text("78646").first).to_be_visible()
         self.screenshot('03-commune-search')
+
+    def walk(self, login):
+        password, roots = WALKS[login]
+        client = self.client
+        shutil.rmtree(
+            os.path.join(SCREENSHOTS, 'web-client', login), ignore_errors=True)
+        client.login(login, password)
+        entries = client.menu_entries(roots)
+        self.assertTrue(entries)
+        for entry in entries:
+            with self.subTest(user=login, menu=entry['complete_name']):
+
+                def check(steps):
+                    errors = client.take_errors()
+                    alerts = client.alerts()
+                    stuck = [s for s in steps
+                        if s.startswith(('stuck', 'outside'))]
+                    if errors or alerts or stuck:
+                        client.reload()
+                    self.assertFalse(errors or alerts or stuck,
+                        msg=f"{entry['complete_name']} after {steps}: "
+                        f"{errors + alerts}")
+                client.walk(entry, f'web-client/{login}', check)
+                left = (client.tab_count,
+                    client.page.locator('.modal.in').count())
+                if left != (0, 0):
+                    client.reload()
+                self.assertEqual(left, (0, 0),
+                    msg=f"{entry['complete_name']}: tabs and dialogs left")
+
+    def test_walk_staff(self):
+        "The staff opens every list and form of the association and parties"
+        self.walk('staff')
+
+    def test_walk_treasurer(self):
+        "The treasurer opens every list and form of dues and accounting"
+        self.walk('treasurer')
+
+    def test_walk_admin(self):
+        "The administrator opens every entry of the configuration"
+        self.walk('admin')
+
+    def test_create_party_from_field(self):
+        """The staff creates the person of a new mandate from the mandate's
+        person field with "Créer...": the party form opens with the name
+        typed, and the person is saved and chosen"""
+        client, page = self.client, self.client.page
+        client.login('staff', 'concorde-staff')
+        page.evaluate("""() => {
+            Sao.Tab.create({model: 'association.mandate',
+                mode: ['form', 'tree']}); }""")
+        client.wait_view('form')
+        field = client.tab.locator('.form-many2one input:visible').first
+        field.click()
+        field.press_sequentially("Nouvelle Personne-Essai", delay=20)
+        menu = client.tab.locator('.dropdown-menu:visible')
+        menu.get_by_text("Créer...").click()
+        dialog = client.dialog()
+        expect(dialog).to_be_visible()
+        client.wait()
+        name = dialog.locator('input:visible').first
+        expect(name).to_have_value("Nouvelle Personne-Essai")
+        client.screenshot('web-client', 'staff-create-person')
+        self.assertEqual(client.take_errors(), [])
+        dialog.get_by_role('button', name="Enregistrer").click()
+        expect(page.locator('.modal.in')).to_have_count(0)
+        client.wait()
+        expect(field).to_have_value("Nouvelle Personne-Essai")
+        self.assertEqual(client.take_errors() + client.alerts(), [])
+        client.close_tab()

@@ -50,8 +50,15 @@ class Server:
                     'listen = 127.0.0.1:8000',
                     f'listen = 127.0.0.1:{self.port}'))
         self.url = f'http://127.0.0.1:{self.port}/'
+        self.database = DATABASE
         self.log = open(os.path.join(self.workdir, 'server.log'), 'w+')
         self.process = None
+
+    @property
+    def admin_password(self):
+        "The password that the run command gave the administrator"
+        with open(os.path.join(self.workdir, 'var', 'admin-password')) as fp:
+            return fp.read().strip()
 
     def start(self):
         env = dict(os.environ,
@@ -94,9 +101,23 @@ class Server:
 _server = None
 
 
+class RunningServer:
+    """A server already running at CONCORDE_BROWSER_URL (for example
+    scripts/run), to try the browser tests again while working on them"""
+
+    def __init__(self, url):
+        self.url = url.rstrip('/') + '/'
+        self.database = os.environ.get('CONCORDE_BROWSER_DATABASE', 'concorde')
+        self.workdir = tempfile.mkdtemp(prefix='browser-')
+        with open(os.path.join(TOP, 'var', 'admin-password')) as fp:
+            self.admin_password = fp.read().strip()
+
+
 def server():
     "Return the server of the run command, started at the first call"
     global _server
+    if _server is None and os.environ.get('CONCORDE_BROWSER_URL'):
+        _server = RunningServer(os.environ['CONCORDE_BROWSER_URL'])
     if _server is None:
         _server = Server()
         try:
