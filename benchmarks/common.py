@@ -52,11 +52,37 @@ def create_database(uri, workdir, name, modules, language=None):
 def copy_database(uri, workdir, template, name):
     "Copy the database template into a new database name"
     if uri.startswith('sqlite'):
-        shutil.copy(os.path.join(workdir, f'{template}.sqlite'),
-            os.path.join(workdir, f'{name}.sqlite'))
+        import sqlite3
+        path = os.path.join(workdir, f'{template}.sqlite')
+        # Write the journal (WAL) into the file before copying it
+        with sqlite3.connect(path) as conn:
+            conn.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+        shutil.copy(path, os.path.join(workdir, f'{name}.sqlite'))
     else:
+        if 'trytond.backend' in sys.modules:
+            # The connections of this process to the template
+            from trytond import backend
+            backend.Database(template).close()
         execute_postgresql(
             uri, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
+def transaction(database, func, context=None, user=1):
+    "Run func in a transaction, restarted with the locks it asks for"
+    from trytond.transaction import Transaction, TransactionError
+    extras = {}
+    while True:
+        with Transaction().start(
+                database, user, context=context or {},
+                **extras) as transaction:
+            try:
+                result = func()
+            except TransactionError as exception:
+                transaction.rollback()
+                exception.fix(extras)
+                continue
+            transaction.commit()
+            return result
 
 
 def percentile(values, share):

@@ -39,13 +39,13 @@ import logging
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from decimal import Decimal
+
+from common import backends, copy_database, create_database, transaction
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(
@@ -56,12 +56,6 @@ LETTER_QUEUE = 'association_membership_letter'
 CHUNK = 250
 
 
-def execute_postgresql(uri, query):
-    import psycopg
-    with psycopg.connect(uri + 'postgres', autocommit=True) as conn:
-        conn.execute(query)
-
-
 def write_config(uri, workdir):
     "Write the trytond configuration file of the workers"
     path = os.path.join(workdir, 'trytond.conf')
@@ -70,58 +64,6 @@ def write_config(uri, workdir):
             "[queue]\nworker = True\n"
             "[email]\nuri = smtp://localhost:25\n")
     return path
-
-
-def create_template(uri, workdir, name):
-    "Create an empty database with the membership module"
-    env = dict(os.environ, TRYTOND_DATABASE__URI=uri,
-        TRYTOND_DATABASE__PATH=workdir, TRYTONPASSFILE=os.path.join(
-            workdir, 'password'))
-    with open(env['TRYTONPASSFILE'], 'w') as fp:
-        fp.write('admin\n')
-    if uri.startswith('sqlite'):
-        open(os.path.join(workdir, f'{name}.sqlite'), 'w').close()
-    else:
-        execute_postgresql(uri, f'CREATE DATABASE "{name}"')
-    subprocess.run([
-            os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
-            '-d', name, '-u', *MODULES, '--activate-dependencies',
-            '--email', 'admin@localhost'],
-        env=env, check=True, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-
-
-def copy_database(uri, workdir, template, name):
-    if uri.startswith('sqlite'):
-        import sqlite3
-        path = os.path.join(workdir, f'{template}.sqlite')
-        # Write the journal (WAL) into the file before copying it
-        with sqlite3.connect(path) as conn:
-            conn.execute('PRAGMA wal_checkpoint(TRUNCATE)')
-        shutil.copy(path, os.path.join(workdir, f'{name}.sqlite'))
-    else:
-        from trytond import backend
-        backend.Database(template).close()
-        execute_postgresql(
-            uri, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-
-
-def transaction(database, func, context=None, user=1):
-    "Run func in a transaction, restarted with the locks it asks for"
-    from trytond.transaction import Transaction, TransactionError
-    extras = {}
-    while True:
-        with Transaction().start(
-                database, user, context=context or {},
-                **extras) as transaction:
-            try:
-                result = func()
-            except TransactionError as exception:
-                transaction.rollback()
-                exception.fix(extras)
-                continue
-            transaction.commit()
-            return result
 
 
 def setup_accounting(database):
@@ -533,7 +475,7 @@ def measure(args):
 
     figures = {}
     started = time.perf_counter()
-    create_template(args.uri, args.workdir, 'template')
+    create_database(args.uri, args.workdir, 'template', MODULES)
     Pool('template').init()
     setup = setup_accounting('template')
     party_ids = prepare_members(
@@ -642,28 +584,12 @@ def main():
     if args.child:
         return child(args)
 
-    sys.path.insert(0, TOP)
-    from tests.run_all import PostgreSQL, postgresql_bin
-    backends = args.backend or ['sqlite', 'postgresql']
-    workdir = tempfile.mkdtemp(prefix='concorde-bench-')
-    os.chmod(workdir, 0o755)
-    postgresql = None
     print(f"Official data: {os.path.abspath(args.data)}")
-    try:
-        for backend in backends:
-            if backend == 'sqlite':
-                uri = 'sqlite://'
-            elif os.environ.get('TRYTOND_DATABASE_URI', '').startswith(
-                    'postgresql'):
-                uri = os.environ['TRYTOND_DATABASE_URI']
-            else:
-                postgresql = PostgreSQL(postgresql_bin(), workdir)
-                uri = postgresql.start()
-            output = os.path.join(workdir, f'{backend}.json')
-            backend_dir = os.path.join(workdir, backend)
-            os.makedirs(backend_dir)
+    with backends(args.backend or ['sqlite', 'postgresql']) as each:
+        for backend, uri, folder in each:
+            output = os.path.join(folder, 'figures.json')
             subprocess.run([sys.executable, __file__, '--child',
-                    '--uri', uri, '--workdir', backend_dir,
+                    '--uri', uri, '--workdir', folder,
                     '--output', output, '--data', args.data,
                     '--members', str(args.members),
                     '--sample', str(args.sample),
@@ -672,10 +598,6 @@ def main():
                 + (['--progress'] if args.progress else []), check=True)
             with open(output) as fp:
                 report(backend, json.load(fp))
-    finally:
-        if postgresql:
-            postgresql.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == '__main__':

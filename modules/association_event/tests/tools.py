@@ -2,7 +2,6 @@
 # this repository contains the full copyright notices and license terms.
 "Fixtures shared by the scenarios"
 import datetime as dt
-import io
 
 
 def create_person(name, email=None, authority=None, office='mayor',
@@ -28,13 +27,10 @@ def create_organisation(name, kind='company', config=None):
     return organisation
 
 
-def pdf_text(data):
-    "Return the text of the PDF data"
-    from pypdf import PdfReader
-    reader = PdfReader(io.BytesIO(data))
-    return '\n'.join(page.extract_text() for page in reader.pages)
-
-
-def pdf_pages(data):
-    from pypdf import PdfReader
-    return len(PdfReader(io.BytesIO(data)).pages)
+def activate_event(*setup):
+    """Activate the module with the partnerships, as the module's test case
+    does (the database is shared), then run the set-up functions; return
+    proteus' config"""
+    from trytond.modules.association.tests.tools import activate
+    return activate(
+        'association_event', *setup, extras=['association_partnership'])

@@ -2,7 +2,6 @@
 # this repository contains the full copyright notices and license terms.
 "Fixtures shared by the scenarios"
 import datetime as dt
-import io
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -50,13 +49,11 @@ def check_schedule(meetings):
     return broken
 
 
-def pdf_text(data):
-    "Return the text of the PDF data"
-    from pypdf import PdfReader
-    reader = PdfReader(io.BytesIO(data))
-    return '\n'.join(page.extract_text() for page in reader.pages)
-
-
-def pdf_pages(data):
-    from pypdf import PdfReader
-    return len(PdfReader(io.BytesIO(data)).pages)
+def activate_matchmaking(*setup):
+    """Activate the module with the partnerships, as the module's test case
+    does (the database is shared), and the company, then run the set-up
+    functions; return proteus' config"""
+    from trytond.modules.association.tests.tools import activate
+    from trytond.modules.company.tests.tools import create_company
+    return activate('association_matchmaking', create_company, *setup,
+        extras=['association_partnership'])

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
+from functools import partial
 
 from proteus import Model
 from stdnum import luhn
@@ -22,13 +23,16 @@ def siret(siren):
             return code
 
 
-def setup_association(config, year):
+def setup_association(config, year=None):
     """Set the association's address and SIRET up and return the fiscal
-    year of year with invoice sequences, on the French chart"""
+    year of year (this year by default) with invoice sequences, on the
+    French chart"""
     from trytond.modules.account.tests.tools import create_fiscalyear
     from trytond.modules.account_invoice.tests.tools import (
         set_fiscalyear_invoice_sequences)
     from trytond.modules.company.tests.tools import get_company
+    if year is None:
+        year = dt.date.today().year
     company = get_company()
     party = company.party
     party.name = "Association des maires de l'Essonne"
@@ -45,6 +49,32 @@ def setup_association(config, year):
             company, (dt.date(year, 1, 1), dt.date(year, 12, 31))))
     fiscalyear.click('create_period')
     return fiscalyear
+
+
+def import_idf(config, year=None):
+    "Import the communes and EPCI of Île-de-France for year (this year)"
+    from trytond.modules.association.tests.tools import (
+        import_official_data, read_official_file)
+    if year is None:
+        year = dt.date.today().year
+    import_official_data(
+        read_official_file('communes.json'),
+        read_official_file('epci.json'), year=year)
+
+
+def activate_membership():
+    """Activate the module with the French chart of accounts and SEPA direct
+    debit, the association's fiscal year, the official data of
+    Île-de-France of this year and the French translations, as every
+    scenario of the module starts; return proteus' config"""
+    from trytond.modules.account.tests.tools import create_chart
+    from trytond.modules.association.tests.tools import (
+        activate, load_french)
+    from trytond.modules.company.tests.tools import create_company
+    return activate('association_membership',
+        create_company, partial(create_chart, chart='account_fr.root'),
+        setup_association, import_idf, load_french,
+        extras=['account_fr', 'account_payment_sepa'])
 
 
 def create_dues_product(config, code='706'):
@@ -113,17 +143,12 @@ def add_addresses(parties):
 
 
 def prepare_campaign(config, year, departement='FR-92'):
-    """Import the official data, create the types, rules and last year's
-    memberships of the communes of departement; return the types and the
-    communes"""
-    from trytond.modules.association.tests.tools import (
-        import_official_data, read_official_file)
+    """Create the types, rules and last year's memberships of the communes
+    of departement (imported by activate_membership); return the types and
+    the communes"""
     Membership = Model.get('association.membership')
     Party = Model.get('party.party')
     Type = Model.get('association.membership.type')
-    import_official_data(
-        read_official_file('communes.json'),
-        read_official_file('epci.json'), year=year)
     communes = Party.find([
             ('kind', '=', 'commune'),
             ('departement.code', '=', departement),

@@ -7,7 +7,7 @@ from trytond.tests.test_tryton import ModuleTestCase
 class AssociationPartnershipTestCase(ViewWidgetTestMixin, ModuleTestCase):
     "Test Association Partnership module"
     module = 'association_partnership'
-    extras = ['account_fr']
+    extras = ['account_fr', 'bank']
 
 
 del ModuleTestCase

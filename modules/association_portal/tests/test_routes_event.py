@@ -13,7 +13,7 @@ import icalendar
 from pypdf import PdfReader
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import RouteTestCase
 
 from .tools import (
     EXTRAS, PortalClientMixin,
@@ -752,104 +752,3 @@ class PortalEventRouteTestCase(PortalClientMixin, RouteTestCase):
         self.assertNotIn("Marie", text)
         self.assertFalse(tree.xpath(
                 '//section[@aria-labelledby="block-committees"]'))
-
-    # Sessions and CSRF
-
-    def paths(self):
-        "The GET pages of the commune"
-        return [
-            '/events',
-            '/events/%d' % self.event_ids['salon'],
-            '/registrations',
-            '/registrations/%d/badge.pdf'
-            % self.registration_ids['marie_badge'],
-            '/registrations/%d/calendar.ics'
-            % self.registration_ids['marie_webinar'],
-            '/committees',
-            '/committees/%d' % self.commission_ids['transition'],
-            '/committees/sittings/%d/minutes'
-            % self.event_ids['sitting_past'],
-            ]
-
-    def posts(self):
-        "The forms of the commune"
-        return [
-            ('/events/%d/register' % self.event_ids['salon'], {
-                    'persons': [str(self.person_ids['bruno'])]}),
-            ('/events/%d/register' % self.event_ids['salon'], {
-                    'name': "Pirate", 'email': 'pirate@example.com'}),
-            ('/registrations/%d/cancel'
-                % self.registration_ids['marie_webinar'], {}),
-            ]
-
-    def test_no_session(self):
-        "Without a session, pages redirect to the login, forms are refused"
-        client = self.client()
-        before = self.database_state()
-        for path in self.paths():
-            response = client.get(self.url(path))
-            self.assertEqual(response.status_code, 303, path)
-            self.assertIn('/login', response.location)
-        for path, data in self.posts():
-            response = client.post(self.url(path), data=data)
-            self.assertEqual(response.status_code, 403, path)
-            self.assertIn("Session expirée", page_text(response))
-        self.assertEqual(self.database_state(), before)
-
-    def test_no_csrf(self):
-        "Forms without the CSRF token of the session are refused"
-        client = self.bruno()
-        for path in self.paths():
-            self.assertEqual(
-                client.get(self.url(path)).status_code, 200, path)
-        # The token of another session is no token
-        other = self.csrf(self.bruno())
-        before = self.database_state()
-        for path, data in self.posts():
-            for token in [None, other]:
-                values = dict(data)
-                if token:
-                    values['csrf_token'] = token
-                response = client.post(self.url(path), data=values)
-                self.assertEqual(response.status_code, 403, path)
-                self.assertIn("Formulaire expiré", page_text(response))
-        self.assertEqual(self.database_state(), before)
-
-
-class PortalWithoutEventRouteTestCase(RouteTestCase):
-    "Test the pages of the events where their module is not activated"
-    module = 'association_portal'
-    language = 'fr'
-
-    @classmethod
-    def setUpDatabase(cls):
-        company = create_organisation("Énergie Locale SAS")
-        create_portal_user(
-            company, "Alice Martin", 'alice@energie-locale.example',
-            'alice-secret-1')
-
-    def test_not_activated(self):
-        "The pages of the events answer 404 and the menu omits them"
-        client = self.client()
-        url = '/%s/portal' % DB_NAME
-        response = client.get(url + '/login')
-        values = form_values(response, '/login')
-        values.update(
-            email='alice@energie-locale.example', password='alice-secret-1')
-        response = client.post(url + '/login', data=values)
-        self.assertEqual(response.status_code, 303)
-        response = client.get(url + '/')
-        self.assertEqual(
-            [a.text_content() for a in parse_html(response).xpath(
-                    '//nav//a')],
-            ["Tableau de bord", "Organisation"])
-        csrf = form_values(response, '/logout')['csrf_token']
-        for path in ['/events', '/events/1', '/registrations',
-                '/registrations/1/badge.pdf', '/registrations/1/calendar.ics',
-                '/committees', '/committees/1',
-                '/committees/sittings/1/minutes']:
-            response = client.get(url + path)
-            self.assertEqual(response.status_code, 404, path)
-        for path in ['/events/1/register', '/registrations/1/cancel']:
-            response = client.post(url + path, data={'csrf_token': csrf})
-            self.assertEqual(response.status_code, 404, path)

@@ -12,13 +12,10 @@ from trytond.pool import Pool
 from trytond.tests import test_tryton
 from trytond.transaction import Transaction
 
-from .test_routes_invoice import (
-    PortalRouteTestMixin, add_address, create_invoice, document_text,
-    pay_invoice, setup_accounting)
-from .test_routes_partnership import create_service_product
 from .tools import (
-    EXTRAS,
-    create_organisation, create_portal_user, page_text, parse_html)
+    EXTRAS, PortalRouteTestMixin, add_address, create_invoice,
+    create_organisation, create_portal_user, create_service_product,
+    document_text, page_text, parse_html, pay_invoice, setup_accounting)
 
 
 class MembershipRouteTestCase(
@@ -252,10 +249,3 @@ class MembershipRouteTestCase(
         self.assertEqual(response.status_code, 200)
         self.assertIn("Votre organisation n'a pas d'adhésion enregistrée.",
             page_text(response))
-
-    def test_dues_no_session(self):
-        "Without a session the dues redirect to the login"
-        before = self.memberships()
-        self.assertLoginRedirect('/dues')
-        self.assertLoginRedirect('/invoices/%s/pdf' % self.ids['current'])
-        self.assertEqual(self.memberships(), before)

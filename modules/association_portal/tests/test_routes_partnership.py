@@ -12,37 +12,10 @@ from trytond.pool import Pool
 from trytond.tests import test_tryton
 from trytond.transaction import Transaction
 
-from .test_routes_invoice import (
-    PortalRouteTestMixin, add_address, document_text, setup_accounting)
 from .tools import (
-    EXTRAS,
-    create_organisation, create_portal_user, page_text, parse_html)
-
-
-def create_service_product(company, name):
-    "Create a service product sold on the revenue account"
-    pool = Pool()
-    Account = pool.get('account.account')
-    Category = pool.get('product.category')
-    Template = pool.get('product.template')
-    ModelData = pool.get('ir.model.data')
-    revenue, = Account.search([
-            ('company', '=', company.id),
-            ('type.revenue', '=', True),
-            ('closed', '!=', True),
-            ], limit=1)
-    category = Category(name=name, accounting=True)
-    category.account_revenue = revenue
-    category.save()
-    template, = Template.create([{
-                'name': name,
-                'type': 'service',
-                'default_uom': ModelData.get_id('product', 'uom_unit'),
-                'list_price': Decimal(0),
-                'account_category': category.id,
-                'products': [('create', [{}])],
-                }])
-    return template.products[0]
+    EXTRAS, PortalRouteTestMixin, add_address, create_organisation,
+    create_portal_user, create_service_product, document_text, page_text,
+    parse_html, setup_accounting)
 
 
 class PartnershipRouteTestCase(
@@ -335,11 +308,3 @@ class PartnershipRouteTestCase(
             parse_html(response).xpath('//*[@id="block-conventions"]'))
         response = client.get(self.url('/conventions'))
         self.assertIn("Aucune convention", page_text(response))
-
-    def test_convention_no_session(self):
-        "Without a session the conventions redirect to the login"
-        before = self.conventions()
-        for path in ['/conventions', '/conventions/%s' % self.ids['running'],
-                '/conventions/%s/pdf' % self.ids['running']]:
-            self.assertLoginRedirect(path)
-        self.assertEqual(self.conventions(), before)

@@ -1,12 +1,13 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Every page of the portal, tried without session, with an expired one and
-without CSRF token
+without CSRF token, and where its module is not activated
 
 The pages are those declared by route(), with every module the portal
-shows activated: a page added later is tried without changing this test.
-The attempts on the records of another organisation are tested page by
-page in the other test files (they need real records)."""
+shows activated (and with none but the portal): a page added later is
+tried without changing this test.  The attempts on the records of another
+organisation are tested page by page in the other test files (they need
+real records)."""
 import re
 
 from trytond.model import ModelSQL
@@ -17,7 +18,7 @@ from trytond.transaction import Transaction
 from ..page import ROUTES
 from .tools import (
     EXTRAS, PortalClientMixin, create_organisation, create_portal_user,
-    page_text)
+    page_text, parse_html)
 
 ARGUMENT = re.compile(r'<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>')
 # What a refused request still writes: the session removed, the attempt
@@ -33,6 +34,25 @@ def url_of(path):
     "Fill the arguments of the route's path"
     return ARGUMENT.sub(
         lambda m: '1' if m.group(1) == 'int' else 'x', path)
+
+
+def snapshot():
+    "Count and last change of every table"
+    with Transaction().start(DB_NAME, 0) as transaction:
+        pool = Pool()
+        cursor = transaction.connection.cursor()
+        result = {}
+        for name, Model in pool.iterobject():
+            if (not issubclass(Model, ModelSQL)
+                    or Model._is_table_query()
+                    or name in UNCHECKED):
+                continue
+            table = Model.__table__()
+            query = 'SELECT COUNT(*), MAX(%s), MAX(%s) FROM "%s"' % (
+                '"write_date"', '"create_date"', table._name)
+            cursor.execute(query)
+            result[name] = tuple(map(str, cursor.fetchone()))
+        return result
 
 
 class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
@@ -53,24 +73,6 @@ class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
         create_portal_user(
             commune, "Bruno Petit", 'bruno@melun.example', 'bruno-secret-1')
 
-    def snapshot(self):
-        "Count and last change of every table"
-        with Transaction().start(DB_NAME, 0) as transaction:
-            pool = Pool()
-            cursor = transaction.connection.cursor()
-            result = {}
-            for name, Model in pool.iterobject():
-                if (not issubclass(Model, ModelSQL)
-                        or Model._is_table_query()
-                        or name in UNCHECKED):
-                    continue
-                table = Model.__table__()
-                query = 'SELECT COUNT(*), MAX(%s), MAX(%s) FROM "%s"' % (
-                    '"write_date"', '"create_date"', table._name)
-                cursor.execute(query)
-                result[name] = tuple(map(str, cursor.fetchone()))
-            return result
-
     def signed_in_routes(self, method):
         return [r for r in ROUTES if r.login and method in r.methods]
 
@@ -84,7 +86,7 @@ class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
 
     def test_without_session(self):
         "Without session, pages send to the login and forms are refused"
-        before = self.snapshot()
+        before = snapshot()
         client = self.client()
         for route in self.signed_in_routes('GET'):
             with self.subTest(path=route.path):
@@ -97,14 +99,14 @@ class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
                     self.url(url_of(route.path)), data={'name': "Pirate"})
                 self.assertEqual(response.status_code, 403)
                 self.assertIn("Session expirée", page_text(response))
-        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(snapshot(), before)
 
     def test_without_csrf(self):
         "A form without its session's CSRF token is refused"
         alice = self.login('alice@energie-locale.example', 'alice-secret-1')
         bruno = self.login('bruno@melun.example', 'bruno-secret-1')
         bruno_token = self.csrf(bruno)
-        before = self.snapshot()
+        before = snapshot()
         for route in [r for r in ROUTES if 'POST' in r.methods and r.csrf]:
             for token in [None, 'x' * 64, bruno_token]:
                 with self.subTest(path=route.path, token=token):
@@ -115,14 +117,14 @@ class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
                         self.url(url_of(route.path)), data=data)
                     self.assertEqual(response.status_code, 403)
                     self.assertIn("Formulaire expiré", page_text(response))
-        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(snapshot(), before)
 
     def test_expired_session(self):
         "An expired session shows nothing and changes nothing"
         alice = self.login('alice@energie-locale.example', 'alice-secret-1')
         token = self.csrf(alice)
         self.expire_sessions()
-        before = self.snapshot()
+        before = snapshot()
         for route in self.signed_in_routes('POST'):
             with self.subTest(path=route.path):
                 response = alice.post(self.url(url_of(route.path)), data={
@@ -133,13 +135,13 @@ class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
                 response = alice.get(self.url(url_of(route.path)))
                 self.assertEqual(response.status_code, 303)
                 self.assertIn('/login?next=', response.location)
-        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(snapshot(), before)
 
     def test_foreign_origin(self):
         "A form sent from another site is refused with a French page"
         alice = self.login('alice@energie-locale.example', 'alice-secret-1')
         token = self.csrf(alice)
-        before = self.snapshot()
+        before = snapshot()
         for route in [r for r in ROUTES if 'POST' in r.methods]:
             with self.subTest(path=route.path):
                 response = alice.post(
@@ -149,7 +151,54 @@ class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
                 self.assertEqual(response.status_code, 403)
                 self.assertIn("Formulaire expiré", page_text(response))
                 self.assertIn("ne vient pas du portail", page_text(response))
-        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(snapshot(), before)
         # The portal's own pages are still served
         response = alice.get(self.url('/'))
         self.assertEqual(response.status_code, 200)
+
+
+class PortalWithoutModulesTestCase(PortalClientMixin, RouteTestCase):
+    """Try every page of the modules that are not activated: only the
+    portal is"""
+    module = 'association_portal'
+    language = 'fr'
+
+    @classmethod
+    def setUpDatabase(cls):
+        company = create_organisation("Énergie Locale SAS")
+        create_portal_user(
+            company, "Alice Martin", 'alice@energie-locale.example',
+            'alice-secret-1')
+
+    def test_not_activated(self):
+        """The pages of the modules not activated answer 404; the menu
+        omits them"""
+        alice = self.login('alice@energie-locale.example', 'alice-secret-1')
+        response = alice.get(self.url('/'))
+        self.assertEqual(
+            [a.text_content() for a in parse_html(response).xpath(
+                    '//nav//a')],
+            ["Tableau de bord", "Organisation"])
+        token = self.csrf(alice)
+        pool = Pool(DB_NAME)
+        missing = []
+        for route in ROUTES:
+            try:
+                for name in route.requires:
+                    pool.get(name)
+            except KeyError:
+                missing.append(route)
+        # The pages of the events, speed meetings, invoices, conventions
+        # and dues
+        self.assertGreater(len(missing), 20)
+        before = snapshot()
+        for route in missing:
+            for method in route.methods:
+                with self.subTest(path=route.path, method=method):
+                    response = alice.open(
+                        self.url(url_of(route.path)), method=method,
+                        data={'csrf_token': token} if method == 'POST'
+                        else None)
+                    self.assertEqual(response.status_code, 404)
+                    self.assertIn("Page introuvable", page_text(response))
+        self.assertEqual(snapshot(), before)

@@ -1,16 +1,24 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Fixtures shared by the tests and scenarios of the portal"
+import datetime as dt
 import email
 import email.policy
+import io
 import re
 import socketserver
 import threading
 import urllib.parse
+import zipfile
+from decimal import Decimal
 
 from lxml import html as lxml_html
 
 import trytond.config as config
+from trytond.pool import Pool
+from trytond.tests import test_tryton
+from trytond.tests.test_tryton import DB_NAME
+from trytond.transaction import Transaction, TransactionError
 
 # The modules the portal shows: the test cases of their pages all activate
 # them (in French), so that they share one cached database
@@ -221,3 +229,216 @@ class PortalClientMixin:
             cursor = transaction.connection.cursor()
             cursor.execute(*table.update(
                     [table.create_date, table.write_date], [past, past]))
+
+
+def create_service_product(company, name):
+    "Create a service product sold on the revenue account"
+    pool = Pool()
+    Account = pool.get('account.account')
+    Category = pool.get('product.category')
+    Template = pool.get('product.template')
+    ModelData = pool.get('ir.model.data')
+    revenue, = Account.search([
+            ('company', '=', company.id),
+            ('type.revenue', '=', True),
+            ('closed', '!=', True),
+            ], limit=1)
+    category = Category(name=name, accounting=True)
+    category.account_revenue = revenue
+    category.save()
+    template, = Template.create([{
+                'name': name,
+                'type': 'service',
+                'default_uom': ModelData.get_id('product', 'uom_unit'),
+                'list_price': Decimal(0),
+                'account_category': category.id,
+                'products': [('create', [{}])],
+                }])
+    return template.products[0]
+
+
+def setup_accounting(name="Association des maires de Seine-et-Marne"):
+    """Create the association's company with a chart of accounts and a
+    fiscal year from the first day of last year to the end of this year
+    with invoice sequences and periods, and make it the user's company;
+    return the company and the payment term of 30 days"""
+    from trytond.modules.account.tests import create_chart, get_fiscalyear
+    from trytond.modules.account_invoice.tests.test_module import (
+        set_invoice_sequences)
+    from trytond.modules.company.tests import create_company
+    from trytond.modules.currency.tests import create_currency
+    pool = Pool()
+    User = pool.get('res.user')
+    FiscalYear = pool.get('account.fiscalyear')
+    PaymentTerm = pool.get('account.invoice.payment_term')
+    euro = create_currency('EUR')
+    euro.symbol = '€'
+    euro.save()
+    company = create_company(name, currency=euro)
+    User.write([User(Transaction().user)], {
+            'companies': [('add', [company.id])],
+            'company': company.id,
+            })
+    with Transaction().set_context(company=company.id):
+        create_chart(company, chart='account.account_template_root_fr')
+        today = dt.date.today()
+        # The helpers find the sequence types by their English names
+        with Transaction().set_context(language='en'):
+            fiscalyear = set_invoice_sequences(get_fiscalyear(
+                    company, today=today,
+                    start_date=dt.date(today.year - 1, 1, 1),
+                    end_date=dt.date(today.year, 12, 31)))
+        fiscalyear.save()
+        sequence = fiscalyear.invoice_sequences[0].out_invoice_sequence
+        sequence.prefix = 'FA%s-' % today.year
+        sequence.padding = 4
+        sequence.save()
+        FiscalYear.create_period([fiscalyear])
+        term, = PaymentTerm.create([{
+                    'name': "30 jours",
+                    'lines': [('create', [{
+                                    'type': 'remainder',
+                                    'relativedeltas': [('create', [{
+                                                    'days': 30,
+                                                    }])],
+                                    }])],
+                    }])
+    return company, term
+
+
+def add_address(party, street, postal_code, city):
+    "Give the party its postal address"
+    pool = Pool()
+    Address = pool.get('party.address')
+    Address.create([{
+                'party': party.id, 'street': street,
+                'postal_code': postal_code, 'city': city,
+                }])
+
+
+def get_account(company, **clause):
+    pool = Pool()
+    Account = pool.get('account.account')
+    domain = [('company', '=', company.id), ('closed', '!=', True)]
+    domain += [(k.replace('__', '.'), '=', v) for k, v in clause.items()]
+    account, = Account.search(domain, limit=1)
+    return account
+
+
+def create_invoice(
+        company, party, amount, date, term=None, description=None,
+        type_='out', post=True):
+    "Create an invoice of one line of amount for party on date"
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Line = pool.get('account.invoice.line')
+    with Transaction().set_context(company=company.id):
+        if type_ == 'out':
+            account = get_account(company, type__receivable=True)
+            line_account = get_account(company, type__revenue=True)
+        else:
+            account = get_account(company, type__payable=True)
+            line_account = get_account(company, type__expense=True)
+        invoice = Invoice(
+            company=company, type=type_, party=party,
+            invoice_address=party.address_get(type='invoice'),
+            currency=company.currency, account=account,
+            payment_term=term, invoice_date=date,
+            description=description)
+        invoice.set_journal()
+        invoice.lines = [Line(
+                company=company, currency=company.currency,
+                invoice_type=type_, type='line', quantity=1,
+                account=line_account, unit_price=Decimal(amount),
+                description=description or "Prestation")]
+        invoice.save()
+        Invoice.update_taxes([invoice])
+        if post:
+            # Late invoices are posted with a due date in the past
+            with Transaction().set_context(_skip_warnings=True):
+                Invoice.post([invoice])
+    return invoice
+
+
+def pay_invoice(invoice, date):
+    "Pay the invoice in cash on date"
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Journal = pool.get('account.journal')
+    Move = pool.get('account.move')
+    MoveLine = pool.get('account.move.line')
+    Period = pool.get('account.period')
+    company = invoice.company
+    with Transaction().set_context(company=company.id):
+        journal, = Journal.search([('type', '=', 'cash')], limit=1)
+        cash = get_account(company, code='1.1.1')
+        amount = invoice.total_amount
+        move = Move(
+            journal=journal, date=date,
+            period=Period.find(company, date=date),
+            company=company)
+        move.lines = [
+            MoveLine(account=cash, debit=amount, credit=Decimal(0)),
+            MoveLine(
+                account=invoice.account, party=invoice.party,
+                debit=Decimal(0), credit=amount),
+            ]
+        move.save()
+        Move.post([move])
+        payment, = [l for l in move.lines if l.account == invoice.account]
+        MoveLine.reconcile(list(invoice.lines_to_pay) + [payment])
+        Invoice.process([invoice])
+    return Invoice(invoice.id)
+
+
+def document_text(response):
+    "Return the text of the document of the response (PDF or OpenDocument)"
+    data = response.get_data()
+    if data.startswith(b'%PDF'):
+        from pypdf import PdfReader
+        reader = PdfReader(io.BytesIO(data))
+        return ' '.join(p.extract_text() for p in reader.pages)
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as document:
+            return document.read('content.xml').decode('utf-8')
+    return data.decode('utf-8')
+
+
+class PortalRouteTestMixin(PortalClientMixin):
+    "The helpers of the tests of the pages"
+
+    @classmethod
+    def setUpClass(cls):
+        # Set the database up in a transaction that declares the tables
+        # the accounting locks (like the transactions of the server)
+        super(test_tryton.RouteTestCase, cls).setUpClass()
+        extras = {}
+        while True:
+            try:
+                with Transaction().start(DB_NAME, 1, **extras):
+                    cls.setUpDatabase()
+            except TransactionError as exception:
+                exception.fix(extras)
+            else:
+                break
+        # Run the tasks queued by the set-up (such as the rendering of the
+        # invoices' documents) as a worker would
+        from trytond.worker import run_task
+        transaction = Transaction()
+        while transaction.tasks:
+            run_task(Pool(DB_NAME), transaction.tasks.pop())
+        with Transaction().start(DB_NAME, 1):
+            cls.setUpDatabaseQueued()
+
+    @classmethod
+    def setUpDatabaseQueued(cls):
+        "Change the database once the queued tasks have run"
+
+    def menu(self, response):
+        return [a.text_content() for a in parse_html(response).xpath(
+                '//nav//a')]
+
+    def assertNotFound(self, client, path, method='GET'):
+        response = client.open(self.url(path), method=method)
+        self.assertEqual(response.status_code, 404, path)
+        self.assertIn("Page introuvable", page_text(response))
