@@ -333,6 +333,9 @@ def run_campaign(
             run_task(database, task)
         figures['letters_s'] = time.perf_counter() - started
         figures['letter_workers'] = 1
+        # The campaign is done with its last letter
+        for task in pending(database, name='default'):
+            run_task(database, task)
     else:
         conf = write_config(uri, workdir)
         log_path = os.path.join(workdir, 'worker.log')
@@ -342,8 +345,9 @@ def run_campaign(
                 time.sleep(3)
                 started = time.perf_counter()
                 transaction(database, invoice, context=context)
-                while transaction(database, progress)[0] != 'done':
-                    time.sleep(0.5)
+                # Invoiced once no line is left to invoice (the campaign is
+                # done with its letters)
+                wait(database, 'default')
                 figures['invoice_wall_s'] = time.perf_counter() - started
             finally:
                 stop_workers(process)
@@ -354,6 +358,12 @@ def run_campaign(
                 started = time.perf_counter()
                 wait(database, LETTER_QUEUE)
                 figures['letters_s'] = time.perf_counter() - started
+            finally:
+                stop_workers(process)
+            # The task that closes the campaign after its last letter
+            process = start_workers(conf, database, 1, 'default', log)
+            try:
+                wait(database, 'default')
             finally:
                 stop_workers(process)
         with open(log_path) as log:

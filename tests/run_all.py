@@ -132,7 +132,7 @@ def run_suite(name, start, env, workdir):
 def run_lanes(lanes, workdir):
     """Run each lane (a list of suites, one after the other) beside the
     others: the SQLite suites run in one Python process and the PostgreSQL
-    ones share their work with the server, so two lanes keep both cores of
+    ones share their work with the server, so the lanes keep both cores of
     a small machine busy.  Each suite's output is printed whole when it
     ends."""
     totals = {'passed': 0, 'failed': 0, 'skipped': 0}
@@ -179,6 +179,8 @@ def main(modules=None):
                     'DB_CACHE': os.path.join(workdir, 'cache-sqlite'),
                     }) for start in starts]
         uri = postgresql.start()
+        # One process for every module: each database is built on those
+        # built before it
         postgres = [(f'{start} on PostgreSQL', start, {
                     'TRYTOND_DATABASE_URI': uri,
                     'DB_NAME': 'test',

@@ -2,8 +2,9 @@
 # this repository contains the full copyright notices and license terms.
 """Run one unittest discovery and write its counts to a JSON file
 
-Usage: python -m tests.suite RESULT.json START TOP
-The files discovered match CONCORDE_TEST_PATTERN (default test*.py).
+Usage: python -m tests.suite RESULT.json START[,START...] TOP
+The files discovered below each START (in one process, so that they share
+the databases they build) match CONCORDE_TEST_PATTERN (default test*.py).
 The slowest tests are printed at the end, to keep the suite short."""
 import json
 import os
@@ -32,8 +33,11 @@ class TimedResult(unittest.TextTestResult):
 
 def main():
     result_file, start, top = sys.argv[1:4]
-    suite = unittest.defaultTestLoader.discover(start, top_level_dir=top,
-        pattern=os.environ.get('CONCORDE_TEST_PATTERN', 'test*.py'))
+    suite = unittest.TestSuite()
+    for path in start.split(','):
+        suite.addTest(unittest.defaultTestLoader.discover(
+                path, top_level_dir=top,
+                pattern=os.environ.get('CONCORDE_TEST_PATTERN', 'test*.py')))
     runner = unittest.TextTestRunner(
         verbosity=2, stream=sys.stdout, resultclass=TimedResult)
     result = runner.run(suite)

@@ -87,13 +87,19 @@ class DesktopClient:
         """Start the client on tryton://host/database/url_path, log in and
         wait until the client has called until (the read of the records it
         shows)"""
-        self.log = open(os.path.join(self.home, 'client.log'), 'w+')
+        # The client appends to the log (O_APPEND) and the test reads it
+        # through a file of its own: a shared offset would let the client
+        # write over what the test has not read yet
+        path = os.path.join(self.home, 'client.log')
+        output = open(path, 'ab')
+        self.log = open(path, encoding='utf-8', errors='replace')
         env = dict(os.environ, DISPLAY=self.screen.display, HOME=self.home,
             LANG='fr_FR.UTF-8', NO_AT_BRIDGE='1')
         self.process = subprocess.Popen(
             [TRYTON, '-c', self.config, '-v',
                 f'tryton://{self.host}/{self.database}/{url_path}'],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            env=env, stdout=output, stderr=subprocess.STDOUT)
+        output.close()
         # The client tries to log in without a password, then asks for it
         self._wait(lambda: self.windows()
             and self.output().count('common.db.login') == 1, timeout,
@@ -137,7 +143,6 @@ class DesktopClient:
             '--name', '.').split()
 
     def output(self):
-        self.log.flush()
         self.log.seek(0)
         return self.log.read()
 

@@ -32,6 +32,10 @@ WALKS = {
     }
 
 
+# The latest year with memberships in the demo data
+LATEST_DUES_YEAR = os.environ.get('CONCORDE_BROWSER_DUES_YEAR', '2026')
+
+
 class WebClientTestCase(unittest.TestCase):
     "Test the web client served by the run command"
 
@@ -174,5 +178,33 @@ class WebClientTestCase(unittest.TestCase):
         expect(page.locator('.modal.in')).to_have_count(0)
         client.wait()
         expect(field).to_have_value("Nouvelle Personne-Essai")
+        self.assertEqual(client.take_errors() + client.alerts(), [])
+        client.close_tab()
+
+    def test_report_context(self):
+        """The treasurer's dues report opens on the latest dues year called
+        and shows another year as soon as it is typed"""
+        client, page = self.client, self.client.page
+        client.login('treasurer', 'concorde-treasurer')
+        entry, = [e for e in client.menu_entries(
+                    ['association_membership.menu_reporting'])
+            if e['complete_name'].endswith("Cotisations")]
+        client.open_menu(entry['id'])
+        year = client.tab.locator('.form-integer input:visible').first
+        # The latest year of the demo's memberships
+        expect(year).to_have_value(LATEST_DUES_YEAR)
+        page.wait_for_function(
+            "() => Sao.Tab.tabs.get_current().screen.group.length > 0",
+            timeout=30000)
+        year.click()
+        year.press('Control+a')
+        year.press_sequentially('2031')
+        year.press('Tab')
+        expect(year).to_have_value('2031')
+        page.wait_for_function(
+            "() => Sao.Tab.tabs.get_current().screen.group.length == 0",
+            timeout=30000)
+        client.wait()
+        client.screenshot('web-client', 'treasurer-dues-report-2031')
         self.assertEqual(client.take_errors() + client.alerts(), [])
         client.close_tab()

@@ -39,6 +39,23 @@ def import_official_data(communes, epci=None, ept=None, year=2026):
     return import_.form
 
 
+def import_register(data, filename, epci=None, epci_filename=None,
+        date=None):
+    """Run the import wizard of the register of officials on the CSV data
+    and return its result form"""
+    from proteus import Wizard
+    import_ = Wizard('association.officials.import')
+    import_.form.source = 'file'
+    import_.form.municipal_file = data
+    import_.form.municipal_filename = filename
+    import_.form.epci_file = epci
+    import_.form.epci_filename = epci_filename
+    if date:
+        import_.form.date = date
+    import_.execute('import_')
+    return import_.form
+
+
 def _func_name(func):
     "The name of a set-up function in the name of its cached database"
     if isinstance(func, partial):
@@ -60,18 +77,17 @@ def activate(module, *setup, extras=(), lang='en'):
     from proteus import config as pconfig
 
     from trytond.tests.test_tryton import (
-        activate_module, backup_db_cache, drop_db, restore_db_cache)
+        backup_db_cache, drop_db, restore_db_cache)
+
+    from .database import activate_modules, cache_name
     modules = [module, *extras]
-    name = '-'.join(modules)
-    if lang != 'en':
-        name += '--' + lang
+    name = cache_name(modules, lang)
     if setup:
         name += '--' + '|'.join(_func_name(f) for f in setup)
         drop_db()
         if restore_db_cache(name):
             return pconfig.set_trytond()
-    drop_db()
-    activate_module(modules, lang=lang)
+    activate_modules(modules, lang=lang)
     config = pconfig.set_trytond()
     if setup:
         for func in setup:

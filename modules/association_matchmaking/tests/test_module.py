@@ -1,10 +1,13 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.modules.association.tests.database import (
+    LayeredDatabaseMixin)
 from trytond.modules.association.tests.views import ViewWidgetTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
 
-class AssociationMatchmakingTestCase(ViewWidgetTestMixin, ModuleTestCase):
+class AssociationMatchmakingTestCase(
+        ViewWidgetTestMixin, LayeredDatabaseMixin, ModuleTestCase):
     "Test Association Matchmaking module"
     module = 'association_matchmaking'
     extras = ['association_partnership']

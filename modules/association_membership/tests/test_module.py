@@ -1,10 +1,13 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.modules.association.tests.database import (
+    LayeredDatabaseMixin)
 from trytond.modules.association.tests.views import ViewWidgetTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
 
-class AssociationMembershipTestCase(ViewWidgetTestMixin, ModuleTestCase):
+class AssociationMembershipTestCase(
+        ViewWidgetTestMixin, LayeredDatabaseMixin, ModuleTestCase):
     "Test Association Membership module"
     module = 'association_membership'
     extras = ['account_fr', 'account_payment_sepa']
