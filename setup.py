@@ -125,6 +125,8 @@ setup(
         'console_scripts': [
             'concorde-import-official-data = '
             'trytond.modules.association.scripts.import_official_data:main',
+            'concorde-import-officials = '
+            'trytond.modules.association.scripts.import_officials:main',
             ],
         },
     zip_safe=False,

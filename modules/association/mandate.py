@@ -21,6 +21,7 @@ from .party import SLICE
 OFFICES = [
     ('mayor', "Mayor"),
     ('deputy_mayor', "Deputy Mayor"),
+    ('delegated_mayor', "Delegated Mayor"),
     ('councillor', "Municipal Councillor"),
     ('epci_president', "EPCI President"),
     ('epci_vice_president', "EPCI Vice-President"),
@@ -31,6 +32,7 @@ OFFICES = [
 OFFICE_KINDS = {
     'mayor': {'commune'},
     'deputy_mayor': {'commune'},
+    'delegated_mayor': {'commune'},
     'councillor': {'commune'},
     'epci_president': {'epci', 'ept'},
     'epci_vice_president': {'epci', 'ept'},
@@ -105,8 +107,25 @@ class Mandate(ModelSQL, ModelView):
         "Office Detail",
         help="The delegation or the exact title, "
         "for example \"Deputy mayor for schools\".")
+    rank = fields.Integer(
+        "Rank",
+        domain=[
+            If(Eval('rank'), ('rank', '>=', 1), ()),
+            ],
+        states={
+            'invisible': ~Eval('office').in_(
+                ['deputy_mayor', 'epci_vice_president']),
+            },
+        help="The order of the deputy or vice-president.")
     term = fields.Many2One(
         'association.mandate.term', "Term", ondelete='RESTRICT')
+    source = fields.Selection([
+            (None, "Entered by Hand"),
+            ('register', "Register of Officials"),
+            ], "Source", readonly=True,
+        help="Where the mandate comes from: an import of the register "
+        "closes the mandates of the register that it no longer lists, "
+        "never those entered by hand.")
     start_date = fields.Date(
         "Start Date", required=True,
         domain=[
@@ -198,9 +217,11 @@ class Mandate(ModelSQL, ModelView):
             ]
 
     def get_rec_name(self, name):
+        office = self.office_string
+        if self.rank:
+            office = '%s (%s)' % (office, self.rank)
         return '%s, %s: %s' % (
-            self.office_string, self.authority.rec_name,
-            self.person.rec_name)
+            office, self.authority.rec_name, self.person.rec_name)
 
     @classmethod
     def search_rec_name(cls, name, clause):

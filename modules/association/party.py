@@ -5,6 +5,7 @@ from collections import defaultdict
 from sql import Literal, Null
 from sql.aggregate import Count, Sum
 
+from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
@@ -51,6 +52,32 @@ class Party(metaclass=PoolMeta):
         KINDS, "Kind",
         help="What the party is for the association: a person, "
         "a local authority or another organisation.")
+    civility = fields.Selection([
+            (None, ""),
+            ('ms', "Ms"),
+            ('mr', "Mr"),
+            ], "Civility",
+        states={
+            'invisible': Eval('kind') != 'person',
+            },
+        help="How letters address the person.")
+    birth_date = fields.Date(
+        "Birth Date",
+        states={
+            'invisible': Eval('kind') != 'person',
+            },
+        help="From the register of elected officials: it serves only to "
+        "recognise the person from one register to the next.",
+        # Read only when asked: only the administrators may read it
+        loading='lazy')
+    register_key = fields.Char(
+        "Register Key", readonly=True,
+        states={
+            'invisible': Eval('kind') != 'person',
+            },
+        help="The name, first name and birth date that recognise the "
+        "person in the register of elected officials.",
+        loading='lazy')
     is_authority = fields.Function(
         fields.Boolean("Local Authority"), 'on_change_with_is_authority')
     official_code = fields.Char(
@@ -255,6 +282,9 @@ class Party(metaclass=PoolMeta):
                     (t.successor, Index.Range()),
                     where=t.successor != Null),
                 Index(t, (t.departement, Index.Range())),
+                Index(t,
+                    (t.register_key, Index.Equality(cardinality='high')),
+                    where=t.register_key != Null),
                 })
 
     @classmethod
@@ -277,6 +307,20 @@ class Party(metaclass=PoolMeta):
     @fields.depends('kind')
     def on_change_with_is_authority(self, name=None):
         return self.kind in AUTHORITY_KINDS
+
+    @property
+    def mayor_salutation(self):
+        "The salutation of a letter to the mayor of the commune"
+        civility = self.mayor.civility if self.mayor else None
+        return gettext(
+            'association.msg_salutation_mayor_' + (civility or 'unknown'))
+
+    @property
+    def mayor_attention(self):
+        "The line that addresses a letter to the mayor of the commune"
+        if self.kind == 'commune' and self.mayor:
+            return gettext('association.msg_attention_mayor',
+                salutation=self.mayor_salutation, mayor=self.mayor.name)
 
     @classmethod
     def get_communes_figures(cls, parties, names):
@@ -434,6 +478,8 @@ class Party(metaclass=PoolMeta):
     def copy(cls, parties, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('official_code')
+        default.setdefault('birth_date')
+        default.setdefault('register_key')
         default.setdefault('populations')
         default.setdefault('epci_communes')
         default.setdefault('ept_communes')
@@ -441,6 +487,64 @@ class Party(metaclass=PoolMeta):
         default.setdefault('authority_mandates')
         default.setdefault('mandates')
         return super().copy(parties, default=default)
+
+
+class Address(metaclass=PoolMeta):
+    __name__ = 'party.address'
+
+    from_register = fields.Boolean(
+        "From the Register", readonly=True,
+        help="The town hall's address from the register: a later import "
+        "updates it until someone changes it.")
+
+    @classmethod
+    def default_from_register(cls):
+        return False
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if (mode == 'write' and 'from_register' not in values
+                and values.keys() & {
+                    'street', 'street_unstructured', 'postal_code', 'city'}):
+            # What the staff typed is theirs
+            values['from_register'] = False
+        return values
+
+
+class ContactMechanism(metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+    from_register = fields.Boolean(
+        "From the Register", readonly=True,
+        help="The town hall's contact from the register: a later import "
+        "updates it until someone changes it.")
+
+    @classmethod
+    def default_from_register(cls):
+        return False
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if (mode == 'write' and 'from_register' not in values
+                and values.keys() & {'type', 'value'}):
+            values['from_register'] = False
+        return values
+
+
+class Erase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Party = pool.get('party.party')
+        to_erase = super().to_erase(party_id)
+        to_erase.append(
+            (Party, [('id', '=', party_id)], True,
+                ['civility', 'birth_date', 'register_key'],
+                [None, None, None]))
+        return to_erase
 
 
 class Population(ModelSQL, ModelView):

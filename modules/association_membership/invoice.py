@@ -164,7 +164,10 @@ class Invoice(metaclass=PoolMeta):
             msg = invoice._dues_letter_email()
             if msg:
                 send_message_transactional(msg)
-                emails.append(Email.from_message(msg, resource=invoice))
+                # The archive shows what was written
+                emails.append(Email.from_message(
+                        msg, resource=invoice,
+                        body=msg.get_body(('plain',)).get_content()))
             if line:
                 line.letter_date = now
         Email.save(emails)
@@ -186,8 +189,14 @@ class Invoice(metaclass=PoolMeta):
             subject = gettext(
                 'association_membership.msg_letter_email_subject',
                 year=self.dues_year, number=self.number)
+            if self.party.kind == 'commune':
+                salutation = self.party.mayor_salutation
+            else:
+                salutation = gettext(
+                    'association_membership.msg_letter_email_salutation')
             body = gettext(
                 'association_membership.msg_letter_email_body',
+                salutation=salutation,
                 member=self.party.rec_name, year=self.dues_year,
                 number=self.number,
                 association=self.company.party.rec_name)

