@@ -118,6 +118,7 @@ setup(
     extras_require={
         'postgresql': ['psycopg[binary,pool] >= 3'],
         'test': ['playwright >= 1.40', 'flake8', 'pypdf', 'hypothesis'],
+        'demo': ['aiosmtpd'],
         'benchmark': ['gunicorn', 'locust'],
         },
     entry_points={

@@ -92,7 +92,9 @@ class OfficialData:
         self.departements, self.regions = reference_data()
         self.authorities = {}  # (kind, code): Authority
         self.skipped = 0
-        self.unknown_members = 0
+        # (file, row, EPCI code, EPCI name, commune code) of the members
+        # that are no commune of the files
+        self.unknown_members = []
         self.files = set()
 
     @property
@@ -115,8 +117,7 @@ class OfficialData:
             rows = json.loads(data)
         except json.JSONDecodeError as exception:
             raise self.error(
-                'not_json', file=filename, error=exception.msg,
-                line=exception.lineno,
+                'not_json', file=filename, line=exception.lineno,
                 column=exception.colno) from exception
         if not isinstance(rows, list):
             raise self.error('not_list', file=filename)
@@ -229,8 +230,9 @@ class OfficialData:
                         name=row['nom'])
                 commune = communes.get(member['code'])
                 if not commune:
-                    # An extract of the communes
-                    self.unknown_members += 1
+                    # An extract of the communes, or a code of no commune
+                    self.unknown_members.append(
+                        (filename, number, code, row['nom'], member['code']))
                     continue
                 if getattr(commune, kind):
                     raise self.error(
@@ -305,9 +307,10 @@ class Importer:
     KINDS = ['region', 'departement', 'epci', 'ept', 'commune']
     PROGRESS_STEP = 1000
 
-    def __init__(self, data, progress=None):
+    def __init__(self, data, progress=None, older=False):
         self.data = data
         self.progress = progress
+        self.older = older
         self.done = 0
         self.summary = {
             'year': data.year,
@@ -317,6 +320,11 @@ class Importer:
             'merged': 0,
             'unchanged': 0,
             'skipped': data.skipped,
+            'latest': None,
+            'history_only': False,
+            'history': 0,
+            'unknown_members': list(data.unknown_members),
+            'memberships': [],
             }
 
     def tick(self, n=1):
@@ -333,10 +341,23 @@ class Importer:
         transaction = Transaction()
         self.now = dt.datetime.now()
         self.user = transaction.user
-        self.subdivisions = self.ensure_subdivisions()
         existing = self.read_existing()
         # party ids by (kind, code), filled as parties are created
         self.ids = {key: row['id'] for key, row in existing.items()}
+        latest = max((
+                r['population_year'] for r in existing.values()
+                if r['population_year']), default=None)
+        self.summary['latest'] = latest
+        if latest and self.data.year < latest:
+            # An older vintage never replaces the current figures
+            if not self.older:
+                raise OfficialDataError(gettext(
+                        'association.msg_official_data_older',
+                        year=self.data.year, latest=latest))
+            self.summary['history_only'] = True
+            self.write_populations()
+            return self.summary
+        self.subdivisions = self.ensure_subdivisions()
         for kind in self.KINDS:
             authorities = [
                 a for a in self.data.authorities.values() if a.kind == kind]
@@ -461,10 +482,13 @@ class Importer:
                 to_create.append((authority, values))
                 continue
             if kind == 'commune':
-                # Keep the links of a file that was not given
+                # Keep what a file that was not given would have fed: the
+                # links and the total population, which the EPCI file gives
                 for grouping in GROUPING_KINDS:
                     if grouping not in self.data.files:
                         values[grouping] = row[grouping]
+                if 'epci' not in self.data.files:
+                    values['population_total'] = row['population_total']
             elif values['departement'] is None:
                 values['departement'] = row['departement']
                 values['region'] = row['region']
@@ -550,7 +574,7 @@ class Importer:
         if to_merge:
             # Invalidate the records cached by the transaction
             Transaction().counter += 1
-            Party.official_data_merged(
+            self.summary['memberships'] = Party.official_data_merged(
                 [(id_, successor) for successor, id_ in to_merge],
                 self.data.year)
 
@@ -592,11 +616,16 @@ class Importer:
         population = Population.__table__()
         cursor = Transaction().connection.cursor()
         year = self.data.year
-        values = {}
+        # Without the EPCI file, the total population of the communes is
+        # unknown: the history keeps what it has
+        total_unknown = 'epci' not in self.data.files
+        values, keep_total = {}, set()
         for key, authority in self.data.authorities.items():
-            if authority.population is not None:
+            if authority.population is not None and key in self.ids:
                 values[self.ids[key]] = (
                     authority.population, authority.population_total)
+                if total_unknown and authority.kind == 'commune':
+                    keep_total.add(self.ids[key])
         current = {}
         for sub_ids in grouped_slice(list(values), count=SLICE):
             cursor.execute(*population.select(
@@ -608,10 +637,15 @@ class Importer:
                 current[authority] = (id_, (municipal, total))
         to_create, to_update = [], []
         for authority, figures in values.items():
+            if authority in keep_total:
+                total = (current[authority][1][1]
+                    if authority in current else None)
+                figures = (figures[0], total)
             if authority not in current:
                 to_create.append((authority, year) + figures)
             elif current[authority][1] != figures:
                 to_update.append(figures + (current[authority][0],))
+        self.summary['history'] = len(to_create) + len(to_update)
         self.insert(population,
             ['authority', 'year', 'population', 'population_total'],
             to_create)
@@ -648,9 +682,34 @@ class Importer:
                     for r in sub_rows])
 
 
-def import_official_data(data, progress=None):
-    "Import the checked vintage and return the summary"
-    return Importer(data, progress=progress).run()
+def import_official_data(data, progress=None, older=False):
+    """Import the checked vintage and return the summary
+
+    A vintage older than the database's is refused unless older is set:
+    then only its populations are recorded in the history."""
+    return Importer(data, progress=progress, older=older).run()
+
+
+def format_summary(summary, limit=100):
+    "Return the lines of the warnings of the summary in the user's language"
+    lines = []
+    if summary['history_only']:
+        lines.append(gettext(
+                'association.msg_official_data_history_only',
+                year=summary['year'], latest=summary['latest'],
+                count=summary['history']))
+    unknown = summary['unknown_members']
+    for filename, row, code, name, commune in unknown[:limit]:
+        lines.append(gettext(
+                'association.msg_official_data_unknown_member',
+                file=filename, row=row, code=code, name=name,
+                commune=commune))
+    if len(unknown) > limit:
+        lines.append(gettext(
+                'association.msg_official_data_more_unknown_members',
+                count=len(unknown) - limit))
+    lines.extend(summary['memberships'])
+    return lines
 
 
 class ImportStart(ModelView):
@@ -673,6 +732,11 @@ class ImportStart(ModelView):
         help="The ept.json file: the territorial establishments of Grand "
         "Paris and their communes.")
     ept_filename = fields.Char("EPT File Name")
+    older = fields.Boolean(
+        "Older Vintage",
+        help="Import a vintage older than the current one: only its "
+        "populations are recorded in the history, the current figures "
+        "stay.")
 
     @classmethod
     def default_year(cls):
@@ -693,6 +757,10 @@ class ImportResult(ModelView):
         "Skipped Rows", readonly=True,
         help="Delegated and associated communes and municipal "
         "arrondissements, which are not authorities of their own.")
+    report = fields.Text(
+        "Report", readonly=True,
+        help="The EPCI members of unknown communes and what became of the "
+        "memberships of the merged communes.")
 
 
 class Import(Wizard):
@@ -716,10 +784,13 @@ class Import(Wizard):
         data = OfficialData.read(
             self.start.year, self.start.communes, self.start.epci,
             self.start.ept)
-        self.summary = import_official_data(data)
+        self.summary = import_official_data(data, older=self.start.older)
         return 'result'
 
     def default_result(self, fields):
-        return {
-            k: v for k, v in getattr(self, 'summary', {}).items()
-            if k in fields}
+        summary = getattr(self, 'summary', None)
+        if not summary:
+            return {}
+        values = {k: v for k, v in summary.items() if k in fields}
+        values['report'] = '\n'.join(format_summary(summary))
+        return values

@@ -422,8 +422,9 @@ class Party(metaclass=PoolMeta):
         """Called by the official-data import after the communes merged in
         the vintage year were deactivated, with the list of (merged id,
         successor id) pairs; modules extend it to pass on what belonged to
-        the merged communes"""
-        pass
+        the merged communes, and return the lines of the import's report
+        that say what they did"""
+        return []
 
     @classmethod
     def _record_populations(cls, parties):

@@ -5,6 +5,7 @@ from collections import defaultdict
 from sql import Null
 from sql.aggregate import Count, Min
 
+from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -152,20 +153,23 @@ class Party(metaclass=PoolMeta):
         The memberships of the vintage year and after that are not
         invoiced yet move to the successor, unless it has one of the same
         type and year: then the merged commune's is cancelled, so that
-        the successor is not billed twice."""
+        the successor is not billed twice.  The invoiced or paid ones stay
+        on the merged commune and are reported, for the treasurer to
+        check the successor's."""
         pool = Pool()
         Membership = pool.get('association.membership')
-        super().official_data_merged(merges, year)
+        Party = pool.get('party.party')
+        report = super().official_data_merged(merges, year)
         successors = dict(merges)
         memberships = []
         for sub_ids in grouped_slice(list(successors), count=SLICE):
             memberships.extend(Membership.search([
                         ('party', 'in', list(sub_ids)),
                         ('year', '>=', year),
-                        ('state', 'in', ['draft', 'called']),
-                        ]))
+                        ('state', 'not in', ['cancelled', 'lapsed']),
+                        ], order=[('party', 'ASC'), ('year', 'ASC')]))
         if not memberships:
-            return
+            return report
         existing = set()
         for sub_ids in grouped_slice(
                 list(set(successors.values())), count=SLICE):
@@ -176,15 +180,31 @@ class Party(metaclass=PoolMeta):
                 existing.add(
                     (membership.party.id, membership.type.id,
                         membership.year))
-        to_move, to_cancel = defaultdict(list), []
+        names = {p.id: p.rec_name for p in Party.browse(
+                list(set(successors.values())))}
+        to_move, to_cancel, moved = defaultdict(list), [], []
+        states = dict(Membership.fields_get(['state'])['state']['selection'])
         for membership in memberships:
             successor = successors[membership.party.id]
             key = (successor, membership.type.id, membership.year)
-            if key in existing:
+            values = {
+                'membership': membership.rec_name,
+                'successor': names[successor],
+                'state': states[membership.state],
+                }
+            if membership.state not in {'draft', 'called'}:
+                report.append(gettext(
+                        'association_membership.msg_merged_membership_left',
+                        **values))
+            elif key in existing:
                 to_cancel.append(membership)
+                report.append(gettext(
+                        'association_membership'
+                        '.msg_merged_membership_cancelled', **values))
             else:
                 existing.add(key)
                 to_move[successor].append(membership)
+                moved.append(values)
         args = []
         for successor, records in to_move.items():
             args.extend((records, {
@@ -200,6 +220,13 @@ class Party(metaclass=PoolMeta):
         # The lines of the merged communes are computed again
         Line = pool.get('association.dues.campaign.line')
         lines = list({m.campaign_line for m in memberships
-                if m.campaign_line and not m.campaign_line.invoice})
-        Membership.write(*args)
+                if m.state in {'draft', 'called'}
+                and m.campaign_line and not m.campaign_line.invoice})
+        if args:
+            Membership.write(*args)
         Line.delete(lines)
+        for values in moved:
+            report.append(gettext(
+                    'association_membership.msg_merged_membership_moved',
+                    **values))
+        return report

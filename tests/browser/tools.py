@@ -36,37 +36,52 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def port_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(('127.0.0.1', port))
+        except OSError:
+            return False
+        return True
+
+
 class Server:
     "scripts/run on a folder of its own"
 
     def __init__(self):
         self.workdir = tempfile.mkdtemp(
             prefix='browser-', dir=os.environ.get('CONCORDE_TEST_WORKDIR'))
+        # The run command's mailbox listens on the port + 25
         self.port = free_port()
-        self.config = os.path.join(self.workdir, 'trytond.conf')
-        with open(os.path.join(TOP, 'config', 'trytond.conf')) as source, \
-                open(self.config, 'w') as target:
-            target.write(source.read().replace(
-                    'listen = 127.0.0.1:8000',
-                    f'listen = 127.0.0.1:{self.port}'))
+        while not port_free(self.port + 25):
+            self.port = free_port()
         self.url = f'http://127.0.0.1:{self.port}/'
         self.database = DATABASE
+        self.var = os.path.join(self.workdir, 'var')
         self.log = open(os.path.join(self.workdir, 'server.log'), 'w+')
         self.process = None
 
     @property
+    def env(self):
+        "The environment of the run command"
+        env = dict(os.environ,
+            CONCORDE_VAR=self.var,
+            CONCORDE_DATABASE=DATABASE)
+        for name in ['TRYTOND_WEB__LISTEN', 'TRYTOND_EMAIL__URI',
+                'TRYTOND_DATABASE_URI', 'TRYTOND_DATABASE__URI']:
+            env.pop(name, None)
+        return env
+
+    @property
     def admin_password(self):
         "The password that the run command gave the administrator"
-        with open(os.path.join(self.workdir, 'var', 'admin-password')) as fp:
+        with open(os.path.join(self.var, 'admin-password')) as fp:
             return fp.read().strip()
 
     def start(self):
-        env = dict(os.environ,
-            CONCORDE_CONFIG=self.config,
-            CONCORDE_VAR=os.path.join(self.workdir, 'var'),
-            CONCORDE_DATABASE=DATABASE)
         self.process = subprocess.Popen(
-            [os.path.join(TOP, 'scripts', 'run')], cwd=TOP, env=env,
+            [os.path.join(TOP, 'scripts', 'run'), '--port', str(self.port)],
+            cwd=TOP, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT

@@ -3,87 +3,101 @@
 """Import the official division files into a Tryton database
 
 Usage: concorde-import-official-data -c trytond.conf -d DATABASE \\
-    --year 2026 PATH
+    --year 2026 [--older] PATH
 
 PATH is a folder holding communes.json and optionally epci.json and
-ept.json (the full France files or an extract).  Everything is written in
-one transaction: on any error the database is left unchanged."""
+ept.json (the full France files or an extract); what a missing file would
+feed is left unchanged.  Everything is written in one transaction: on any
+error the database is left unchanged."""
 import argparse
 import os
 import sys
 import time
 
+from . import CommandError, configure, open_database, seconds
+
 
 def parse_arguments(args=None):
     parser = argparse.ArgumentParser(
         prog='concorde-import-official-data',
-        description=__doc__.splitlines()[0])
+        description="Importe les fichiers du découpage administratif "
+        "officiel dans une base Tryton.")
     parser.add_argument('-c', '--config', dest='configfile',
         default=os.environ.get('TRYTOND_CONFIG'),
-        help="the trytond configuration file")
+        help="le fichier de configuration de trytond")
     parser.add_argument('-d', '--database', dest='database', required=True,
-        help="the database name")
+        help="le nom de la base de données")
     parser.add_argument('--year', type=int, required=True,
-        help="the vintage of the files, recorded with the populations")
+        help="le millésime des fichiers, enregistré avec les populations")
+    parser.add_argument('--older', action='store_true',
+        help="accepter un millésime plus ancien que celui de la base : "
+        "seules ses populations sont enregistrées dans l'historique")
     parser.add_argument('--user', default='admin',
-        help="the login of the user who imports (default: admin)")
+        help="l'identifiant de l'utilisateur qui importe (par défaut : "
+        "admin)")
     parser.add_argument('-q', '--quiet', action='store_true',
-        help="do not print the progress")
-    parser.add_argument('path', help="the folder of the JSON files")
+        help="ne pas afficher la progression")
+    parser.add_argument('path', help="le dossier des fichiers JSON")
     return parser.parse_args(args)
 
 
-def run(database, path, year, user='admin', progress=None, output=None):
-    "Import the files of path and return the summary"
-    from trytond.pool import Pool
+def run(database, path, year, user='admin', progress=None, older=False):
+    """Import the files of path and return the summary and the lines of
+    its report"""
     from trytond.transaction import Transaction
 
     from trytond.modules.association.official_data import (
-        OfficialData, import_official_data)
+        OfficialData, format_summary, import_official_data)
 
-    pool = Pool(database)
-    pool.init()
-    with Transaction().start(database, 0, readonly=True):
-        User = pool.get('res.user')
-        user, = User.search([('login', '=', user)], limit=1)
-        user_id = user.id
-        with Transaction().set_user(user_id):
-            context = User.get_preferences(context_only=True)
+    if not os.path.isdir(path):
+        raise CommandError(f"le dossier « {path} » n'existe pas.")
+    user_id, context = open_database(database, user)
     with Transaction().start(
             database, user_id, context=context) as transaction:
         data = OfficialData.read_folder(year, path)
-        summary = import_official_data(data, progress=progress)
+        summary = import_official_data(
+            data, progress=progress, older=older)
+        report = format_summary(summary)
         transaction.commit()
-    return summary
+    return summary, report
 
 
 def main(args=None):
     options = parse_arguments(args)
-    from trytond import config
-    config.update_etc(options.configfile)
+    configure(options.configfile)
     from trytond.exceptions import UserError
 
     def progress(done, total):
         if not options.quiet:
-            sys.stderr.write(f"\r{done} / {total} rows")
+            sys.stderr.write(f"\r{done} / {total} lignes")
             if done == total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
 
     start = time.monotonic()
     try:
-        summary = run(
+        summary, report = run(
             options.database, options.path, options.year,
-            user=options.user, progress=progress)
-    except UserError as exception:
-        sys.stderr.write(f"\nError: {exception.message}\n")
+            user=options.user, progress=progress, older=options.older)
+    except (CommandError, UserError) as exception:
+        message = getattr(exception, 'message', None) or str(exception)
+        sys.stderr.write(f"\nErreur : {message}\n")
         return 1
     duration = time.monotonic() - start
-    print(
-        f"Vintage {summary['year']}: {summary['total']} authorities, "
-        f"{summary['created']} created, {summary['updated']} updated, "
-        f"{summary['merged']} merged, {summary['unchanged']} unchanged "
-        f"({summary['skipped']} rows skipped) in {duration:.1f} s")
+    if summary['history_only']:
+        print(
+            f"Millésime {summary['year']} : {summary['total']} "
+            f"collectivités lues en {seconds(duration)}")
+    else:
+        print(
+            f"Millésime {summary['year']} : {summary['total']} "
+            f"collectivités, "
+            f"{summary['created']} créées, {summary['updated']} mises à "
+            f"jour, {summary['merged']} fusionnées, {summary['unchanged']} "
+            f"inchangées ({summary['skipped']} lignes ignorées) en "
+            f"{seconds(duration)}")
+    for line in report:
+        print(line)
     return 0
 
 

