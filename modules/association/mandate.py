@@ -5,13 +5,15 @@ import datetime as dt
 import io
 from collections import defaultdict
 
-from sql import Null
+from sql import Literal, Null
+from sql.aggregate import Count
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If, PYSONEncoder
 from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
@@ -60,11 +62,32 @@ class Term(ModelSQL, ModelView):
             ])
     mandates = fields.One2Many(
         'association.mandate', 'term', "Mandates", readonly=True)
+    mandate_count = fields.Function(
+        fields.Integer(
+            "Mandates",
+            help="The number of mandates of the term; "
+            "open them with the relate button."),
+        'get_mandate_count')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('start_date', 'DESC'))
+
+    @classmethod
+    def get_mandate_count(cls, terms, name):
+        pool = Pool()
+        Mandate = pool.get('association.mandate')
+        mandate = Mandate.__table__()
+        cursor = Transaction().connection.cursor()
+        counts = {t.id: 0 for t in terms}
+        for sub_ids in grouped_slice(list(counts), count=SLICE):
+            cursor.execute(*mandate.select(
+                    mandate.term, Count(Literal('*')),
+                    where=mandate.term.in_(list(sub_ids)),
+                    group_by=[mandate.term]))
+            counts.update(cursor)
+        return counts
 
     @classmethod
     def find(cls, date):

@@ -309,6 +309,26 @@ class Party(metaclass=PoolMeta):
         return self.kind in AUTHORITY_KINDS
 
     @property
+    def document_language(self):
+        """The code of the language of what the association sends to the
+        party: its own language, else the association's, else the
+        database's"""
+        pool = Pool()
+        Company = pool.get('company.company')
+        Config = pool.get('ir.configuration')
+        if self.lang:
+            return self.lang.code
+        company_id = Transaction().context.get('company')
+        if company_id is not None and company_id >= 0:
+            companies = [Company(company_id)]
+        else:
+            companies = Company.search([], limit=1)
+        for company in companies:
+            if company.party.lang:
+                return company.party.lang.code
+        return Config.get_language()
+
+    @property
     def mayor_salutation(self):
         "The salutation of a letter to the mayor of the commune"
         civility = self.mayor.civility if self.mayor else None
@@ -584,3 +604,36 @@ class Population(ModelSQL, ModelView):
     @classmethod
     def default_year(cls):
         return Pool().get('ir.date').today().year
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'party.configuration'
+
+    @classmethod
+    def default_party_lang(cls, **pattern):
+        """The parties speak the association's language unless told
+        otherwise, French once its translations are loaded: the parties of
+        the imports, created without language, read their letters and
+        e-mails in it"""
+        pool = Pool()
+        Company = pool.get('company.company')
+        Lang = pool.get('ir.lang')
+        transaction = Transaction()
+        default = getattr(super(), 'default_party_lang', None)
+        lang = default(**pattern) if default else None
+        if lang:
+            return lang
+        company_id = pattern.get('company', transaction.context.get('company'))
+        if (company_id is not None and company_id >= 0
+                and not transaction.context.get('_association_party_lang')):
+            # The association's party takes this default too
+            with transaction.set_context(_association_party_lang=True):
+                company = Company(company_id)
+                if company.party.lang:
+                    return company.party.lang.id
+        langs = Lang.search([
+                ('code', '=', 'fr'),
+                ('translatable', '=', True),
+                ], limit=1)
+        if langs:
+            return langs[0].id

@@ -313,11 +313,13 @@ class Event(Workflow, ModelSQL, ModelView):
             self.end = self.start + dt.timedelta(hours=2)
 
     def get_rec_name(self, name):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
         start = self.start
         if start:
             start = start.replace(tzinfo=dt.timezone.utc).astimezone(
                 tz.get_tzinfo(self.timezone or 'UTC')).date()
-            return f'{self.name} ({start})'
+            return f'{self.name} ({Lang.get().strftime(start)})'
         return self.name
 
     @classmethod

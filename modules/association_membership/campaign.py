@@ -13,6 +13,7 @@ from sql.conditionals import Coalesce
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.report import Report
 from trytond.modules.currency.fields import Monetary
@@ -34,6 +35,10 @@ INVOICE_SLICE = 250
 LETTER_BATCH = 20
 # The queue of the letters
 LETTER_QUEUE = 'association_membership_letter'
+
+
+class PostingFailed(Exception):
+    "The posting of a campaign's invoices failed; the campaign shows why"
 
 
 LINE_STATES = [
@@ -67,8 +72,10 @@ class Campaign(Workflow, ModelSQL, ModelView):
     invoice_date = fields.Date(
         "Invoice Date", required=True,
         states={
-            'readonly': ~Eval('state').in_(['draft', 'computed']),
-            })
+            'readonly': ~Eval('state').in_(['draft', 'computed', 'running']),
+            },
+        help="The date of the invoices; the lines invoiced after an "
+        "invoice of a later date take the day's date.")
     payment_term = fields.Many2One(
         'account.invoice.payment_term', "Payment Term", ondelete='RESTRICT',
         states={
@@ -117,6 +124,13 @@ class Campaign(Workflow, ModelSQL, ModelView):
         'get_progress')
     progress = fields.Function(
         fields.Float("Progress", digits=(1, 4)), 'get_progress')
+    error = fields.Text(
+        "Error", readonly=True,
+        states={
+            'invisible': ~Eval('error'),
+            },
+        help="Why the invoices of the campaign could not be posted: "
+        "correct it and invoice again.")
 
     del _states
 
@@ -244,6 +258,32 @@ class Campaign(Workflow, ModelSQL, ModelView):
         return result
 
     @classmethod
+    def validate(cls, campaigns):
+        super().validate(campaigns)
+        cls.check_unique(campaigns)
+
+    @classmethod
+    def check_unique(cls, campaigns):
+        "Check that a year and a type have one campaign that is not cancelled"
+        for campaign in campaigns:
+            if campaign.state == 'cancelled' or not campaign.types:
+                continue
+            types = {t.id for t in campaign.types}
+            for other in cls.search([
+                        ('id', '!=', campaign.id),
+                        ('year', '=', campaign.year),
+                        ('state', '!=', 'cancelled'),
+                        ('types', 'in', list(types)),
+                        ], limit=1):
+                raise CampaignError(gettext(
+                        'association_membership.msg_campaign_year_type',
+                        campaign=campaign.rec_name, year=campaign.year,
+                        types=', '.join(sorted(
+                                t.rec_name for t in other.types
+                                if t.id in types)),
+                        other=other.rec_name))
+
+    @classmethod
     def check_modification(cls, mode, campaigns, values=None, external=False):
         super().check_modification(
             mode, campaigns, values=values, external=external)
@@ -305,11 +345,61 @@ class Campaign(Workflow, ModelSQL, ModelView):
                     raise CampaignError(gettext(
                             'association_membership.msg_dues_no_rule',
                             type=type_.rec_name, year=campaign.year))
+        corrections = cls._corrections(campaigns)
+        cls.check_unique(campaigns)
         cls._clear(campaigns)
         for campaign in campaigns:
             if campaign.renew:
                 Membership.renew(campaign.types, campaign.year)
             campaign._compute_lines()
+        cls._apply_corrections(campaigns, corrections)
+
+    @classmethod
+    def _corrections(cls, campaigns):
+        """Return the treasurer's corrections of the lines not invoiced:
+        the excluded members and the amounts set by hand, by campaign and
+        party"""
+        pool = Pool()
+        Line = pool.get('association.dues.campaign.line')
+        corrections = {}
+        for line in Line.search([
+                    ('campaign', 'in', [c.id for c in campaigns]),
+                    ('invoice', '=', None),
+                    ['OR',
+                        ('state', '=', 'excluded'),
+                        ('corrected', '=', True),
+                        ],
+                    ]):
+            corrections[line.campaign.id, line.party.id] = (
+                line.state == 'excluded',
+                line.amount if line.corrected else None)
+        return corrections
+
+    @classmethod
+    def _apply_corrections(cls, campaigns, corrections):
+        "Put the corrections back on the lines computed again"
+        pool = Pool()
+        Line = pool.get('association.dues.campaign.line')
+        if not corrections:
+            return
+        to_write = []
+        for line in Line.search([
+                    ('campaign', 'in', [c.id for c in campaigns]),
+                    ('invoice', '=', None),
+                    ]):
+            key = line.campaign.id, line.party.id
+            if key not in corrections:
+                continue
+            excluded, amount = corrections[key]
+            values = {}
+            if excluded:
+                values['state'] = 'excluded'
+            if amount is not None:
+                values['amount'] = amount
+                values['corrected'] = True
+            to_write.extend(([line], values))
+        if to_write:
+            Line.write(*to_write)
 
     def _memberships_to_call(self):
         """Yield the id, party, type, join date, population, population year
@@ -359,6 +449,31 @@ class Campaign(Workflow, ModelSQL, ModelView):
             for row in cursor:
                 yield (rule,) + tuple(row)
 
+    def _check_called(self, party_ids, limit=10):
+        """Raise an error naming the members that another campaign of the
+        year already calls"""
+        pool = Pool()
+        Line = pool.get('association.dues.campaign.line')
+        called = []
+        for sub_ids in grouped_slice(party_ids, count=SLICE):
+            called.extend(Line.search([
+                        ('year', '=', self.year),
+                        ('party', 'in', list(sub_ids)),
+                        ('campaign', '!=', self.id),
+                        ], order=[('party.name', 'ASC')]))
+        if called:
+            names = ', '.join(
+                f'{l.party.rec_name} ({l.campaign.rec_name})'
+                for l in called[:limit])
+            if len(called) > limit:
+                names += ' ' + gettext(
+                    'association_membership.msg_and_more',
+                    count=len(called) - limit)
+            raise CampaignError(gettext(
+                    'association_membership.msg_campaign_members_called',
+                    campaign=self.rec_name, year=self.year,
+                    count=len(called), members=names))
+
     def _parties_with_address(self, party_ids):
         pool = Pool()
         Address = pool.get('party.address')
@@ -381,6 +496,7 @@ class Campaign(Workflow, ModelSQL, ModelView):
         Party = pool.get('party.party')
         membership_table = Membership.__table__()
         rows = list(self._memberships_to_call())
+        self._check_called(list({r[2] for r in rows}))
         with_address = self._parties_with_address(
             list({r[2] for r in rows}))
         # Parties of the errors, read only for their name
@@ -489,6 +605,7 @@ class Campaign(Workflow, ModelSQL, ModelView):
         again resumes what is left."""
         pool = Pool()
         Line = pool.get('association.dues.campaign.line')
+        cls.write(campaigns, {'error': None})
         for campaign in campaigns:
             # Check before queueing: the queued tasks run without access
             # checks
@@ -512,6 +629,28 @@ class Campaign(Workflow, ModelSQL, ModelView):
         if campaigns:
             cls.__queue__.invoice_next(campaigns)
             cls._queue_letters(campaigns)
+
+    def get_invoice_date(self):
+        """Return the date of the invoices that the campaign creates now
+
+        The campaign's invoice date, unless an invoice of the company was
+        numbered at a later date since: the invoices are numbered in the
+        order of their dates, so the lines invoiced late (fixed and
+        included again) take the day's date, or that later date."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Date = pool.get('ir.date')
+        later = Invoice.search([
+                ('company', '=', self.company.id),
+                ('type', '=', 'out'),
+                ('number', '!=', None),
+                ('invoice_date', '>', self.invoice_date),
+                ], order=[('invoice_date', 'DESC')], limit=1)
+        if not later:
+            return self.invoice_date
+        with Transaction().set_context(company=self.company.id):
+            today = Date.today()
+        return max(today, later[0].invoice_date)
 
     @classmethod
     def _queue_letters(cls, campaigns):
@@ -541,7 +680,10 @@ class Campaign(Workflow, ModelSQL, ModelView):
         Line = pool.get('association.dues.campaign.line')
         campaigns = [c for c in campaigns if c.state == 'running']
         if campaigns:
-            Line.post_prepared(campaigns)
+            try:
+                Line.post_prepared(campaigns)
+            except PostingFailed:
+                pass
 
     @classmethod
     def invoice_next(cls, campaigns):
@@ -552,7 +694,12 @@ class Campaign(Workflow, ModelSQL, ModelView):
         campaigns = [c for c in campaigns if c.state == 'running']
         if not campaigns:
             return
-        if not Line.post_prepared(campaigns):
+        try:
+            posted = Line.post_prepared(campaigns)
+        except PostingFailed:
+            # The chain stops: invoicing again resumes it
+            return
+        if not posted:
             lines = Line.search([
                     ('campaign', 'in', [c.id for c in campaigns]),
                     ('state', '=', 'to_invoice'),
@@ -638,6 +785,9 @@ class CampaignLine(ModelSQL, ModelView):
         domain=[('amount', '>=', 0)],
         states=_states,
         help="The dues of the member; correct it before invoicing.")
+    corrected = fields.Boolean(
+        "Corrected", readonly=True,
+        help="The amount was corrected by hand: computing again keeps it.")
     memberships = fields.One2Many(
         'association.membership', 'campaign_line', "Memberships",
         readonly=True)
@@ -702,6 +852,36 @@ class CampaignLine(ModelSQL, ModelView):
     @classmethod
     def search_rec_name(cls, name, clause):
         return [('party.rec_name',) + tuple(clause[1:])]
+
+    @classmethod
+    def default_corrected(cls):
+        return False
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # Only the treasurer writes the amount of a line
+        if mode == 'write' and 'amount' in values:
+            values.setdefault('corrected', True)
+        return values
+
+    @classmethod
+    def on_modification(cls, mode, lines, field_names=None):
+        pool = Pool()
+        Membership = pool.get('association.membership')
+        super().on_modification(mode, lines, field_names=field_names)
+        if mode == 'write' and 'amount' in field_names:
+            # The memberships carry the corrected amount, the first one
+            # the difference
+            to_save = []
+            for line in lines:
+                memberships = [
+                    m for m in line.memberships if m.state == 'called']
+                total = sum(m.amount or 0 for m in memberships)
+                if memberships and total != line.amount:
+                    memberships[0].amount += line.amount - total
+                    to_save.append(memberships[0])
+            Membership.save(to_save)
 
     @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):
@@ -800,10 +980,36 @@ class CampaignLine(ModelSQL, ModelView):
         batches are prepared side by side."""
         if not lines:
             return
-        cls.lock(lines)
-        lines = cls._lines_to_invoice(lines)
-        for sub_lines in grouped_slice(lines, count=INVOICE_SLICE):
-            cls._invoice(list(sub_lines), post=False)
+        ids = [l.id for l in lines]
+        try:
+            cls.lock(lines)
+            lines = cls._lines_to_invoice(lines)
+            for sub_lines in grouped_slice(lines, count=INVOICE_SLICE):
+                cls._invoice(list(sub_lines), post=False)
+        except UserError as exception:
+            cls._failed(ids, exception)
+
+    @classmethod
+    def _failed(cls, ids, exception):
+        """Undo the work of the task and mark the lines of ids that have no
+        invoice failed with the message of exception, for the treasurer to
+        see on the lines and the campaign"""
+        transaction = Transaction()
+        tasks = list(getattr(transaction, 'tasks', []))
+        transaction.rollback()
+        if hasattr(transaction, 'tasks'):
+            # The tasks queued by the work undone are undone with it
+            del transaction.tasks[:]
+        logger.info("invoicing of %d lines failed: %s", len(ids),
+            exception.message)
+        lines = [
+            l for l in cls.browse(ids)
+            if l.state == 'to_invoice' and not l.invoice]
+        cls.write(lines, {
+                'state': 'failed',
+                'error': exception.message,
+                })
+        return tasks
 
     @classmethod
     def post_prepared(cls, campaigns):
@@ -817,21 +1023,34 @@ class CampaignLine(ModelSQL, ModelView):
             limit=2 * max(c.batch_size for c in campaigns))
         if not lines:
             return 0
-        for company in {c.company for c in campaigns}:
-            cls._lock_invoicing(
-                [l for l in lines if l.campaign.company == company], company)
-        # Read again after the locks
-        lines = [
-            l for l in cls.browse([l.id for l in lines])
-            if l.state == 'to_invoice' and l.invoice
-            and l.invoice.state == 'validated']
-        for sub_lines in grouped_slice(lines, count=INVOICE_SLICE):
-            sub_lines = list(sub_lines)
-            started = time.monotonic()
-            cls._post([l.invoice for l in sub_lines])
-            cls.write(sub_lines, {'state': 'invoiced'})
-            logger.info("posted %d members in %.3fs",
-                len(sub_lines), time.monotonic() - started)
+        try:
+            for company in {c.company for c in campaigns}:
+                cls._lock_invoicing(
+                    [l for l in lines if l.campaign.company == company],
+                    company)
+            # Read again after the locks
+            lines = [
+                l for l in cls.browse([l.id for l in lines])
+                if l.state == 'to_invoice' and l.invoice
+                and l.invoice.state == 'validated']
+            for sub_lines in grouped_slice(lines, count=INVOICE_SLICE):
+                sub_lines = list(sub_lines)
+                started = time.monotonic()
+                cls._post([l.invoice for l in sub_lines])
+                cls.write(sub_lines, {'state': 'invoiced'})
+                logger.info("posted %d members in %.3fs",
+                    len(sub_lines), time.monotonic() - started)
+        except UserError as exception:
+            # The invoices stay prepared: the campaign shows why they are
+            # not posted until the treasurer invoices again
+            pool = Pool()
+            Campaign = pool.get('association.dues.campaign')
+            ids = [c.id for c in campaigns]
+            cls._failed([], exception)
+            Campaign.write(Campaign.browse(ids), {
+                    'error': exception.message,
+                    })
+            raise PostingFailed from exception
         return len(lines)
 
     @classmethod
@@ -839,9 +1058,39 @@ class CampaignLine(ModelSQL, ModelView):
         "Post the invoices; their documents go to the queue of the letters"
         pool = Pool()
         Invoice = pool.get('account.invoice')
+        cls._date_again(invoices)
         with Transaction().set_context(
                 queue_batch=LETTER_BATCH, queue_name=LETTER_QUEUE):
             Invoice.post(invoices)
+
+    @classmethod
+    def _date_again(cls, invoices):
+        """Date again the prepared invoices of a campaign that an invoice
+        numbered since was dated after: they take the campaign's new
+        invoice date, with a new draft move"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('association.dues.campaign.line')
+        lines = {}
+        for sub_invoices in grouped_slice(invoices, count=SLICE):
+            for line in Line.search([
+                        ('invoice', 'in', [i.id for i in sub_invoices]),
+                        ]):
+                lines[line.invoice.id] = line
+        dates, to_date = {}, defaultdict(list)
+        for invoice in invoices:
+            line = lines.get(invoice.id)
+            if not line or invoice.state != 'validated':
+                continue
+            campaign = line.campaign
+            if campaign not in dates:
+                dates[campaign] = campaign.get_invoice_date()
+            if invoice.invoice_date < dates[campaign]:
+                to_date[dates[campaign]].append(invoice)
+        for date, sub_invoices in to_date.items():
+            Invoice.draft(sub_invoices)
+            Invoice.write(sub_invoices, {'invoice_date': date})
+            Invoice.validate_invoice(sub_invoices)
 
     @classmethod
     def invoice_lines(cls, lines):
@@ -852,13 +1101,18 @@ class CampaignLine(ModelSQL, ModelView):
         treasurers or after an interruption gives one invoice per line."""
         if not lines:
             return
+        ids = [l.id for l in lines]
         campaigns = {l.campaign for l in lines}
-        for company in {c.company for c in campaigns}:
-            cls._lock_invoicing(
-                [l for l in lines if l.campaign.company == company], company)
-        lines = cls._lines_to_invoice(lines)
-        for sub_lines in grouped_slice(lines, count=INVOICE_SLICE):
-            cls._invoice(list(sub_lines))
+        try:
+            for company in {c.company for c in campaigns}:
+                cls._lock_invoicing(
+                    [l for l in lines if l.campaign.company == company],
+                    company)
+            lines = cls._lines_to_invoice(lines)
+            for sub_lines in grouped_slice(lines, count=INVOICE_SLICE):
+                cls._invoice(list(sub_lines))
+        except UserError as exception:
+            cls._failed(ids, exception)
 
     @classmethod
     def invoice_memberships(cls, memberships):
@@ -959,9 +1213,14 @@ class CampaignLine(ModelSQL, ModelView):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
+        Lang = pool.get('ir.lang')
         if accounting is None:
             accounting = cls._party_accounting([party], company)[party.id]
         receivable, party_payment_term = accounting
+        # The descriptions are written in the member's language
+        with Transaction().set_context(company=company.id):
+            language = party.document_language
+        lang = Lang.get(language)
         invoice = Invoice(
             company=company,
             type='out',
@@ -973,10 +1232,10 @@ class CampaignLine(ModelSQL, ModelView):
             invoice_date=invoice_date,
             party_tax_identifier=party.tax_identifier,
             dues_year=year,
-            description=gettext(
-                'association_membership.msg_invoice_description',
-                year=year),
             )
+        with Transaction().set_context(language=language):
+            invoice.description = gettext(
+                'association_membership.msg_invoice_description', year=year)
         if journal:
             invoice.journal = journal
         else:
@@ -999,10 +1258,8 @@ class CampaignLine(ModelSQL, ModelView):
                 invoice_type='out',
                 party=party,
                 product=product,
-                description=gettext(
-                    'association_membership.msg_invoice_line_description',
-                    type=membership.type.rec_name, year=year,
-                    population=membership.population or 0),
+                description=cls._line_description(
+                    membership, year, language, lang),
                 quantity=1,
                 unit=product.default_uom,
                 unit_price=membership.amount,
@@ -1013,6 +1270,18 @@ class CampaignLine(ModelSQL, ModelView):
             lines.append(line)
         invoice.lines = lines
         return invoice
+
+    @classmethod
+    def _line_description(cls, membership, year, language, lang):
+        "Return the description of the invoice line of the membership"
+        pool = Pool()
+        Type = pool.get('association.membership.type')
+        with Transaction().set_context(language=language):
+            return gettext(
+                'association_membership.msg_invoice_line_description',
+                type=Type(membership.type.id).rec_name, year=year,
+                population=lang.format(
+                    '%d', membership.population or 0, grouping=True))
 
     @classmethod
     def _check_invoice(cls, invoice):
@@ -1054,6 +1323,7 @@ class CampaignLine(ModelSQL, ModelView):
         journal = journals[0] if journals else None
         invoices, invoiced, failed = [], [], []
         companies = {l.campaign.company for l in lines}
+        dates = {c: c.get_invoice_date() for c in {l.campaign for l in lines}}
         accounting = {}
         for company in companies:
             accounting[company] = cls._party_accounting(
@@ -1077,7 +1347,7 @@ class CampaignLine(ModelSQL, ModelView):
             campaign = line.campaign
             invoice = cls._get_invoice(
                 campaign.company, line.party, line.year,
-                campaign.invoice_date, campaign.payment_term, memberships,
+                dates[campaign], campaign.payment_term, memberships,
                 journal=journal,
                 accounting=accounting[campaign.company][line.party.id])
             error = cls._check_invoice(invoice)

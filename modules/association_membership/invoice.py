@@ -1,5 +1,6 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import base64
 import datetime as dt
 import threading
 from collections import defaultdict
@@ -23,6 +24,10 @@ try:
     from weasyprint.text.fonts import FontConfiguration
 except ImportError:
     weasyprint = None
+try:
+    from trytond.tools import qrcode
+except ImportError:
+    qrcode = None
 
 
 class Invoice(metaclass=PoolMeta):
@@ -46,6 +51,16 @@ class Invoice(metaclass=PoolMeta):
             },
         help="The service of the public body that receives the invoice "
         "on Chorus Pro.")
+
+    @fields.depends('party', 'company')
+    def on_change_with_party_lang(self, name=None):
+        # The documents of a party without language are in the
+        # association's
+        if self.party:
+            with Transaction().set_context(
+                    company=self.company.id if self.company else None):
+                return self.party.document_language
+        return super().on_change_with_party_lang(name=name)
 
     @classmethod
     def preprocess_values(cls, mode, values):
@@ -147,6 +162,7 @@ class Invoice(metaclass=PoolMeta):
         Campaign = pool.get('association.dues.campaign')
         Line = pool.get('association.dues.campaign.line')
         Email = pool.get('ir.email')
+        Attachment = pool.get('ir.attachment')
         lines = []
         for sub_invoices in grouped_slice(invoices, count=SLICE):
             lines.extend(Line.search([
@@ -164,13 +180,18 @@ class Invoice(metaclass=PoolMeta):
             msg = invoice._dues_letter_email()
             if msg:
                 send_message_transactional(msg)
-                # The archive shows what was written
-                emails.append(Email.from_message(
-                        msg, resource=invoice,
-                        body=msg.get_body(('plain',)).get_content()))
+                # The archive shows what was written, with the letter
+                emails.append((Email.from_message(
+                            msg, resource=invoice,
+                            body=msg.get_body(('plain',)).get_content()),
+                        [(a.get_filename(), a.get_content())
+                            for a in msg.iter_attachments()]))
             if line:
                 line.letter_date = now
-        Email.save(emails)
+        Email.save([e for e, _ in emails])
+        Attachment.save([
+                Attachment(resource=email, name=name, data=data)
+                for email, files in emails for name, data in files])
         Line.save(lines)
         # The campaigns are done once their last letter is rendered: checked
         # by a task that starts after this one is committed, so that the
@@ -185,7 +206,7 @@ class Invoice(metaclass=PoolMeta):
         if not contact or not contact.email or not self.invoice_report_cache:
             return
         with Transaction().set_context(
-                language=self.party.lang.code if self.party.lang else None):
+                language=self.party.document_language):
             subject = gettext(
                 'association_membership.msg_letter_email_subject',
                 year=self.dues_year, number=self.number)
@@ -254,7 +275,7 @@ class DuesLetter(Report):
             return 'pdf', weasyprint.HTML(
                 string=data,
                 url_fetcher=weasyprint.URLFetcher(
-                    allowed_protocols={'http', 'https'}),
+                    allowed_protocols={'http', 'https', 'data'}),
                 ).write_pdf(font_config=font_config)
         return super().convert(report, data, timeout=timeout, retry=retry)
 
@@ -342,14 +363,62 @@ class DuesLetter(Report):
         context['language'] = Lang.get(invoice.party_lang)
         if 'memberships' in data:
             # Read in bulk by render_invoices
-            context['memberships'] = data['memberships'][invoice.id]
+            memberships = data['memberships'][invoice.id]
         else:
-            context['memberships'] = Membership.search([
+            memberships = Membership.search([
                     ('invoice', '=', invoice.id),
                     ])
+        credited = []
+        if not memberships:
+            # A credit note names the invoices it cancels
+            memberships = Membership.search([
+                    ('credit_note', '=', invoice.id),
+                    ])
+            credited = sorted(
+                {m.invoice for m in memberships if m.invoice},
+                key=lambda i: i.number or '')
+        # Read in the letter's language, which names the brackets
+        with Transaction().set_context(language=context['language'].code):
+            memberships = Membership.browse([m.id for m in memberships])
+        context['memberships'] = memberships
+        context['credit_note'] = bool(credited) or invoice.total_amount < 0
+        context['credited_invoices'] = credited
+        context['tax_mentions'] = sorted(
+            {m.type.tax_mention for m in memberships if m.type.tax_mention})
+        context['bank_account'] = bank_account = cls.bank_account(
+            invoice.company)
+        context['payment_qr'] = None
+        if (qrcode and bank_account and not context['credit_note']
+                and invoice.currency.code == 'EUR'
+                and invoice.total_amount > 0):
+            context['payment_qr'] = cls.payment_qr(invoice, bank_account)
         with Transaction().set_context(company=invoice.company.id):
             context['today'] = Date.today()
         return context
+
+    @classmethod
+    def bank_account(cls, company):
+        "Return the bank account of the association with an IBAN or None"
+        for account in getattr(company.party, 'bank_accounts', []):
+            if account.active and account.iban:
+                return account
+
+    @classmethod
+    def payment_qr(cls, invoice, bank_account):
+        """Return the data URI of the EPC QR code (the SEPA credit transfer
+        of the European Payments Council) that pays the invoice"""
+        amount = invoice.amount_to_pay or invoice.total_amount
+        bic = (bank_account.bank.bic if bank_account.bank else '') or ''
+        code = '\n'.join([
+                'BCD', '002', '1', 'SCT', bic,
+                invoice.company.party.name[:70],
+                bank_account.iban_compact
+                if hasattr(bank_account, 'iban_compact')
+                else bank_account.iban.replace(' ', ''),
+                f'EUR{amount:.2f}', '', '', (invoice.number or '')[:140]])
+        svg = qrcode.generate_svg(code, error_correction='M', border=0)
+        return 'data:image/svg+xml;base64,' + base64.b64encode(
+            svg.getvalue()).decode()
 
 
 class UNCEFACTInvoice(metaclass=PoolMeta):

@@ -37,6 +37,11 @@ class MembershipType(DeactivableMixin, ModelSQL, ModelView):
 
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", required=True)
+    tax_mention = fields.Char(
+        "Tax Mention", translate=True,
+        help="Printed on the dues-call letters, for example the VAT "
+        "exemption of the dues: \"TVA non applicable, article 261, 7-1° du "
+        "CGI\".")
     product = fields.Many2One(
         'product.product', "Product", required=True, ondelete='RESTRICT',
         domain=[
@@ -192,6 +197,11 @@ class DuesRule(ModelSQL, ModelView):
             return None, None
         amount = (bracket.fixed_amount or 0) + (
             (bracket.rate or 0) * population)
+        # The floor and the cap of the bracket, then those of the rule
+        if bracket.minimum is not None:
+            amount = max(amount, bracket.minimum)
+        if bracket.maximum is not None:
+            amount = min(amount, bracket.maximum)
         if self.minimum is not None:
             amount = max(amount, self.minimum)
         if self.maximum is not None:
@@ -228,6 +238,20 @@ class DuesRuleBracket(sequence_ordered(), ModelSQL, ModelView):
     rate = fields.Numeric(
         "Rate per Inhabitant", digits=(16, 4), required=True,
         domain=[('rate', '>=', 0)])
+    minimum = Monetary(
+        "Floor", currency='currency', digits='currency',
+        domain=[
+            If(Bool(Eval('minimum')), ('minimum', '>=', 0), ()),
+            ],
+        help="The least amount of the dues in the bracket.")
+    maximum = Monetary(
+        "Cap", currency='currency', digits='currency',
+        domain=[
+            If(Bool(Eval('maximum')) & Bool(Eval('minimum')),
+                ('maximum', '>=', Eval('minimum')),
+                ()),
+            ],
+        help="The greatest amount of the dues in the bracket.")
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),
         'on_change_with_currency')
@@ -250,13 +274,20 @@ class DuesRuleBracket(sequence_ordered(), ModelSQL, ModelView):
         return self.rule.currency if self.rule else None
 
     def get_rec_name(self, name):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+
+        def format_(population):
+            return lang.format('%d', population or 0, grouping=True)
         if self.population_to is None:
             return gettext(
                 'association_membership.msg_bracket_from',
-                start=self.population_from)
+                start=format_(self.population_from))
         return gettext(
             'association_membership.msg_bracket_range',
-            start=self.population_from, end=self.population_to)
+            start=format_(self.population_from),
+            end=format_(self.population_to))
 
 
 class Membership(Workflow, ModelSQL, ModelView):

@@ -34,6 +34,17 @@ class DuesReportContext(ModelView):
         return year
 
 
+def _not_excluded(membership):
+    """Return the condition of the memberships whose campaign line the
+    treasurer did not exclude"""
+    pool = Pool()
+    Line = pool.get('association.dues.campaign.line')
+    line = Line.__table__()
+    return ((membership.campaign_line == Null)
+        | ~membership.campaign_line.in_(line.select(
+                line.id, where=line.state == 'excluded')))
+
+
 def _year_where(table):
     year = Transaction().context.get('year')
     if year:
@@ -95,7 +106,8 @@ class DuesReport(ModelSQL, ModelView):
         invoice = Invoice.__table__()
         party = Party.__table__()
         amount = Coalesce(membership.amount, 0)
-        counted = membership.state.in_(['called', 'invoiced', 'paid'])
+        counted = (membership.state.in_(['called', 'invoiced', 'paid'])
+            & _not_excluded(membership))
         invoiced = membership.state.in_(['invoiced', 'paid'])
         overdue = ((membership.state == 'invoiced')
             & invoice.move.in_(cls._overdue_moves()))
@@ -205,7 +217,8 @@ class Coverage(ModelSQL, ModelView):
         members = membership.select(
             membership.party,
             where=(membership.year == year)
-            & membership.state.in_(['draft', 'called', 'invoiced', 'paid']))
+            & membership.state.in_(['draft', 'called', 'invoiced', 'paid'])
+            & _not_excluded(membership))
         is_member = party.id.in_(members)
         population = Coalesce(party.population, 0)
         communes = Count(party.id)

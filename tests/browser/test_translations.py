@@ -45,5 +45,6 @@ class TranslationsTestCase(unittest.TestCase):
         missing = sorted(
             f"{m}: {t} {n} {s!r}" for (m, t, n, r, s) in english
             if not french.get((m, t, n, r, s)))
+        self.maxDiff = None
         self.assertEqual(missing, [],
             msg=f"{len(missing)} strings without French translation")

@@ -72,7 +72,8 @@ def activate_membership():
         activate, load_french)
     from trytond.modules.company.tests.tools import create_company
     return activate('association_membership',
-        create_company, partial(create_chart, chart='account_fr.root'),
+        partial(create_company, currency='EUR'),
+        partial(create_chart, chart='account_fr.root'),
         setup_association, import_idf, load_french,
         extras=['account_fr', 'account_payment_sepa'])
 
@@ -176,9 +177,14 @@ def run_queue(database_name, name=None):
     from trytond.transaction import Transaction
     from trytond.worker import run_task
     pool = Pool(database_name)
-    with Transaction().start(database_name, 0, readonly=True):
-        pool.init()
-    Queue = pool.get('ir.queue')
+    try:
+        Queue = pool.get('ir.queue')
+    except KeyError:
+        # Initialised once: a second init makes new classes, which the
+        # records of the scenario are not instances of
+        with Transaction().start(database_name, 0, readonly=True):
+            pool.init()
+        Queue = pool.get('ir.queue')
     while True:
         # Queue.pull of trytond 8.0 fails on SQLite without RETURNING
         with Transaction().start(database_name, 0) as transaction:

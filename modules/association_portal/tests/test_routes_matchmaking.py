@@ -191,8 +191,8 @@ class MatchmakingRouteTestCase(PortalClientMixin, RouteTestCase):
         cls.request_ids = {
             'met': met.id, 'waiting': waiting.id, 'late': late.id}
         cls.meeting_id = meeting.id
-        cls.closed_date = closed.start.date().isoformat()
-        cls.over_date = over.start.date().isoformat()
+        cls.closed_date = closed.start.date().strftime('%d/%m/%Y')
+        cls.over_date = over.start.date().strftime('%d/%m/%Y')
         cls.video_url = table.video_url
 
     def login(self, account):
