@@ -35,6 +35,8 @@ INVOICE_SLICE = 250
 LETTER_BATCH = 20
 # The queue of the letters
 LETTER_QUEUE = 'association_membership_letter'
+# A task taken by a worker for longer than this was lost with its worker
+STALLED_AFTER = dt.timedelta(minutes=15)
 
 
 class PostingFailed(Exception):
@@ -714,6 +716,39 @@ class Campaign(Workflow, ModelSQL, ModelView):
             cls.__queue__.invoice_next(campaigns)
         else:
             cls.check_done(campaigns)
+
+    @classmethod
+    def resume_stalled(cls, stalled_after=STALLED_AFTER):
+        """Resume the campaigns left invoicing without a task to carry on
+
+        A worker killed in the middle of a task (and started again by its
+        service) leaves that task taken and never finished: the campaign
+        would wait for the treasurer to click Invoice again.  When none of
+        the campaigns' tasks waits and none has run for less than
+        stalled_after, the running campaigns are resumed as Invoice does
+        (a line or a letter is never done twice)."""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        campaigns = cls.search([('state', '=', 'running')])
+        if not campaigns:
+            return []
+        models = {
+            cls.__name__, 'association.dues.campaign.line',
+            'account.invoice'}
+        now = dt.datetime.now()
+        for task in Queue.search([
+                    ('finished_at', '=', None),
+                    ('name', 'in', ['default', LETTER_QUEUE]),
+                    ]):
+            if (task.data or {}).get('model') not in models:
+                continue
+            if (task.dequeued_at is None
+                    or now - task.dequeued_at < stalled_after):
+                # Waiting for a worker or running: the campaign goes on
+                return []
+        logger.info("resuming %d stalled dues campaigns", len(campaigns))
+        cls.invoice(campaigns)
+        return campaigns
 
     @classmethod
     def check_done(cls, campaigns):
