@@ -106,11 +106,20 @@ def measure(uri, workdir, data_path, sample):
     pool.init()
 
     def run_import(key, register, date):
+        steps = []
+
+        def progress(step):
+            steps.append((step, time.perf_counter()))
         started = time.perf_counter()
         with Transaction().start('bulk', 1) as transaction:
-            summary = Importer(register, date).run()
+            summary = Importer(register, date, progress=progress).run()
+            steps.append(('commit', time.perf_counter()))
             transaction.commit()
         duration = time.perf_counter() - started
+        steps.append(('end', time.perf_counter()))
+        figures[key + '_steps'] = {
+            step: round(end - start, 1) for (step, start), (_, end)
+            in zip(steps, steps[1:])}
         summary['rejected'] = len(summary['rejected'])
         summary.pop('departements')
         figures[key] = {
@@ -204,6 +213,9 @@ def report(backend, figures):
         if key == 'turnover':
             line += f"; {figures['turnover_changed']} mayors replaced"
         print(line)
+        print("                 steps: " + ", ".join(
+                f"{step} {seconds:.1f} s"
+                for step, seconds in figures[key + '_steps'].items()))
     naive = figures['naive']
     print(f"  naive proteus {naive['seconds']:7.1f} s  "
         f"{naive['officials_per_s']:8.1f} officials/s  ({naive['officials']}"

@@ -440,17 +440,20 @@ class Importer:
         for mandate in self.register.mandates:
             wanted[mandate[1]].add(mandate[2])
         wanted['commune'].update(self.register.town_halls)
+        # One query for every authority (some 36,000 rows): slices of codes
+        # cost a scan of every party each when the planner misjudges the
+        # table that the import has just filled
+        kinds = {'commune': 'commune', 'epci': 'epci', 'ept': 'epci'}
         authorities = {}
-        for kind, kinds in [
-                ('commune', ['commune']), ('epci', ['epci', 'ept'])]:
-            for sub_codes in grouped_slice(sorted(wanted[kind]), count=SLICE):
-                cursor.execute(*party.select(
-                        party.id, party.official_code,
-                        where=party.kind.in_(kinds)
-                        & party.official_code.in_(list(sub_codes))
-                        & (party.active == Literal(True))))
-                for id_, code in cursor:
-                    authorities[kind, code] = id_
+        cursor.execute(*party.select(
+                party.id, party.kind, party.official_code,
+                where=party.kind.in_(list(kinds))
+                & (party.official_code != Null)
+                & (party.active == Literal(True))))
+        for id_, kind, code in cursor:
+            kind = kinds[kind]
+            if code in wanted[kind]:
+                authorities[kind, code] = id_
         return authorities
 
     def check_mandates(self, authorities):
