@@ -4,7 +4,7 @@ import base64
 import datetime as dt
 import secrets
 from collections import defaultdict
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
 
 from sql.aggregate import Count
 
@@ -65,6 +65,18 @@ def generate_code():
 
 def normalise_code(code):
     return ''.join((code or '').split()).upper().replace('-', '')
+
+
+def ics_organizer():
+    """Return the organizer of the iCalendar invitations: the sender of the
+    association's e-mails"""
+    import icalendar
+    name, address = parseaddr(config.get('email', 'from') or '')
+    address = address or f'noreply@{host()}'
+    organizer = icalendar.vCalAddress(f'mailto:{address}')
+    if name:
+        organizer.params['cn'] = icalendar.vText(name)
+    return organizer
 
 
 class Registration(Workflow, ModelSQL, ModelView):
@@ -545,6 +557,8 @@ class Registration(Workflow, ModelSQL, ModelView):
             description.append(event.online_url)
         description.append(self.code)
         vevent.add('description', '\n\n'.join(filter(None, description)))
+        # An invitation (METHOD:REQUEST) names its organizer
+        vevent.add('organizer', ics_organizer(), encode=0)
         if self.recipient:
             attendee = icalendar.vCalAddress(f'mailto:{self.recipient}')
             attendee.params['cn'] = icalendar.vText(self.person.name)

@@ -6,6 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
+from trytond.modules.association_event.registration import ics_organizer
 from trytond.url import host
 
 from .exceptions import MeetingError
@@ -174,6 +175,15 @@ class Meeting(ModelSQL, ModelView):
         if self.table:
             description.append(self.table.location)
         vevent.add('description', '\n\n'.join(description))
+        vevent.add('organizer', ics_organizer(), encode=0)
+        for attendee_participant in [participant, other]:
+            recipient = attendee_participant.recipient
+            if recipient:
+                attendee = icalendar.vCalAddress(f'mailto:{recipient}')
+                attendee.params['cn'] = icalendar.vText(
+                    attendee_participant.rec_name)
+                attendee.params['role'] = icalendar.vText('REQ-PARTICIPANT')
+                vevent.add('attendee', attendee, encode=0)
         vevent.add('status', 'CONFIRMED')
         return vevent
 
