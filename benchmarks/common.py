@@ -125,3 +125,38 @@ def backends(names):
         if postgresql:
             postgresql.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main_per_backend(doc, script, measure, report, default_data):
+    """Run measure(uri, workdir, data, sample) in a child process of script
+    for each backend asked on the command line and print its figures with
+    report(backend, figures)"""
+    import argparse
+    import json
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument('--data', default=default_data)
+    parser.add_argument('--backend', action='append',
+        choices=['sqlite', 'postgresql'])
+    parser.add_argument('--sample', type=int, default=2000)
+    parser.add_argument('--child', action='store_true',
+        help=argparse.SUPPRESS)
+    parser.add_argument('--uri', help=argparse.SUPPRESS)
+    parser.add_argument('--workdir', help=argparse.SUPPRESS)
+    parser.add_argument('--output', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        figures = measure(args.uri, args.workdir, args.data, args.sample)
+        with open(args.output, 'w') as fp:
+            json.dump(figures, fp, default=str)
+        return
+
+    print(f"Official data: {os.path.abspath(args.data)}")
+    with backends(args.backend or ['sqlite', 'postgresql']) as each:
+        for backend, uri, backend_dir in each:
+            output = os.path.join(backend_dir, 'figures.json')
+            subprocess.run([sys.executable, script, '--child',
+                    '--uri', uri, '--workdir', backend_dir,
+                    '--output', output, '--data', args.data,
+                    '--sample', str(args.sample)], check=True)
+            with open(output) as fp:
+                report(backend, json.load(fp))

@@ -12,15 +12,12 @@ Usage: .venv/bin/python benchmarks/import_official_data.py [--data PATH]
        [--backend sqlite|postgresql] [--sample 2000]
 PostgreSQL runs in a throwaway cluster (as the test command does) unless
 TRYTOND_DATABASE_URI names a postgresql:// server."""
-import argparse
-import json
 import os
 import random
-import subprocess
 import sys
 import time
 
-from common import backends, copy_database, create_database
+from common import copy_database, create_database, main_per_backend
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(
@@ -120,12 +117,6 @@ def measure(uri, workdir, data_path, sample):
     return figures
 
 
-def child(args):
-    figures = measure(args.uri, args.workdir, args.data, args.sample)
-    with open(args.output, 'w') as fp:
-        json.dump(figures, fp, default=str)
-
-
 def report(backend, figures):
     first, again, naive = figures['first'], figures['again'], figures['naive']
     summary = first['summary']
@@ -145,30 +136,8 @@ def report(backend, figures):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--data', default=DEFAULT_DATA)
-    parser.add_argument('--backend', action='append',
-        choices=['sqlite', 'postgresql'])
-    parser.add_argument('--sample', type=int, default=2000)
-    parser.add_argument('--child', action='store_true',
-        help=argparse.SUPPRESS)
-    parser.add_argument('--uri', help=argparse.SUPPRESS)
-    parser.add_argument('--workdir', help=argparse.SUPPRESS)
-    parser.add_argument('--output', help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        return child(args)
-
-    print(f"Official data: {os.path.abspath(args.data)}")
-    with backends(args.backend or ['sqlite', 'postgresql']) as each:
-        for backend, uri, backend_dir in each:
-            output = os.path.join(backend_dir, 'figures.json')
-            subprocess.run([sys.executable, __file__, '--child',
-                    '--uri', uri, '--workdir', backend_dir,
-                    '--output', output, '--data', args.data,
-                    '--sample', str(args.sample)], check=True)
-            with open(output) as fp:
-                report(backend, json.load(fp))
+    return main_per_backend(
+        __doc__, __file__, measure, report, DEFAULT_DATA)
 
 
 if __name__ == '__main__':

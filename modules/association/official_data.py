@@ -12,7 +12,7 @@ import os
 import re
 from collections import Counter, defaultdict
 
-from sql import Literal, Null
+from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
@@ -21,6 +21,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .bulk import BulkWriter
 from .exceptions import OfficialDataError
 from .party import EPCI_TYPES, GROUPING_KINDS, SLICE
 
@@ -300,8 +301,9 @@ class OfficialData:
             year, files.get('communes'), files.get('epci'), files.get('ept'))
 
 
-class Importer:
+class Importer(BulkWriter):
     "Write a vintage of official data into the database"
+    error = OfficialDataError
 
     # Kinds in the order of their foreign keys
     KINDS = ['region', 'departement', 'epci', 'ept', 'commune']
@@ -539,16 +541,6 @@ class Importer:
                 self.ids[kind, code] = id_
         self.summary['created'] += len(to_create)
 
-    def party_codes(self, n):
-        "Return n codes from the party sequence"
-        pool = Pool()
-        Party = pool.get('party.party')
-        sequence = Party._code_sequence()
-        if not sequence:
-            raise OfficialDataError(gettext(
-                    'association.msg_official_data_no_party_sequence'))
-        return list(sequence.get_many(n=n))
-
     def merge(self, existing):
         "Deactivate the communes merged into another one"
         pool = Pool()
@@ -651,35 +643,6 @@ class Importer:
             to_create)
         self.update(population, ['population', 'population_total'],
             to_update)
-
-    def insert(self, table, columns, rows):
-        "Insert the rows of values of the columns with one query"
-        if not rows:
-            return
-        cursor = Transaction().connection.cursor()
-        columns = columns + ['create_uid', 'create_date']
-        # Literal values are parameters: one query for every row
-        query, _ = table.insert(
-            [getattr(table, c) for c in columns],
-            [[Literal(None)] * len(columns)])
-        for sub_rows in grouped_slice(rows, count=SLICE):
-            cursor.executemany(query, [
-                    tuple(r) + (self.user, self.now) for r in sub_rows])
-
-    def update(self, table, columns, rows):
-        "Update the columns with the values of rows, ending with the id"
-        if not rows:
-            return
-        cursor = Transaction().connection.cursor()
-        columns = columns + ['write_uid', 'write_date']
-        query, _ = table.update(
-            [getattr(table, c) for c in columns],
-            [Literal(None)] * len(columns),
-            where=table.id == Literal(0))
-        for sub_rows in grouped_slice(rows, count=SLICE):
-            cursor.executemany(query, [
-                    tuple(r[:-1]) + (self.user, self.now, r[-1])
-                    for r in sub_rows])
 
 
 def import_official_data(data, progress=None, older=False):

@@ -33,6 +33,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .bulk import BulkWriter
 from .exceptions import RegisterError
 from .mandate import SINGLE_OFFICES
 from .party import SLICE
@@ -372,8 +373,9 @@ class Register:
             row['mairie_site'].strip() or None)
 
 
-class Importer:
+class Importer(BulkWriter):
     "Write a register of officials into the database"
+    error = RegisterError
 
     PROGRESS_STEP = 10000
 
@@ -567,15 +569,6 @@ class Importer:
             if key in keys:
                 persons[key] = id_
         return persons
-
-    def party_codes(self, n):
-        pool = Pool()
-        Party = pool.get('party.party')
-        sequence = Party._code_sequence()
-        if not sequence:
-            raise RegisterError(gettext(
-                    'association.msg_official_data_no_party_sequence'))
-        return list(sequence.get_many(n=n))
 
     def terms(self):
         pool = Pool()
@@ -853,34 +846,6 @@ class Importer:
         self.update(contact, ['value', 'value_compact'], changed_contacts)
         self.summary['town_halls_created'] = len(created)
         self.summary['town_halls_updated'] = len(updated - created)
-
-    def insert(self, table, columns, rows):
-        "Insert the rows of values of the columns with one query"
-        if not rows:
-            return
-        cursor = Transaction().connection.cursor()
-        columns = columns + ['create_uid', 'create_date']
-        query, _ = table.insert(
-            [getattr(table, c) for c in columns],
-            [[Literal(None)] * len(columns)])
-        for sub_rows in grouped_slice(rows, count=SLICE):
-            cursor.executemany(query, [
-                    tuple(r) + (self.user, self.now) for r in sub_rows])
-
-    def update(self, table, columns, rows):
-        "Update the columns with the values of rows, ending with the id"
-        if not rows:
-            return
-        cursor = Transaction().connection.cursor()
-        columns = columns + ['write_uid', 'write_date']
-        query, _ = table.update(
-            [getattr(table, c) for c in columns],
-            [Literal(None)] * len(columns),
-            where=table.id == Literal(0))
-        for sub_rows in grouped_slice(rows, count=SLICE):
-            cursor.executemany(query, [
-                    tuple(r[:-1]) + (self.user, self.now, r[-1])
-                    for r in sub_rows])
 
 
 def import_register(register, date=None, progress=None):
