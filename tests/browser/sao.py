@@ -58,12 +58,16 @@ class WebClient:
         "Log in through the two dialogs of sao, on database when given"
         page = self.page
         page.goto(self.url)
-        page.wait_for_selector('#login')
+        page.wait_for_selector('#login', timeout=TIMEOUT * 1000)
         if database:
             expect(page.locator('input#database')).to_have_value(database)
         page.fill('#login', login)
         page.keyboard.press('Enter')
-        page.wait_for_selector('input[type=password]:visible')
+        # trytond answers a login without password (sao's first call) after
+        # a random delay of up to 2 ** n - 1 seconds, n the failed attempts
+        # of the login in the last hour: up to 31 s after 5
+        page.wait_for_selector(
+            'input[type=password]:visible', timeout=3 * TIMEOUT * 1000)
         page.fill('input[type=password]:visible', password)
         page.keyboard.press('Enter')
         page.locator('#menu tbody tr:visible').first.wait_for(
