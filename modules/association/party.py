@@ -510,13 +510,14 @@ class Party(metaclass=PoolMeta):
         return super().copy(parties, default=default)
 
 
-class Address(metaclass=PoolMeta):
-    __name__ = 'party.address'
+class FromRegisterMixin:
+    """A town hall's address or contact that the register gave: a later
+    import updates it until the staff change one of the fields of
+    _register_fields"""
+    __slots__ = ()
+    _register_fields = set()
 
-    from_register = fields.Boolean(
-        "From the Register", readonly=True,
-        help="The town hall's address from the register: a later import "
-        "updates it until someone changes it.")
+    from_register = fields.Boolean("From the Register", readonly=True)
 
     @classmethod
     def default_from_register(cls):
@@ -526,32 +527,35 @@ class Address(metaclass=PoolMeta):
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
         if (mode == 'write' and 'from_register' not in values
-                and values.keys() & {
-                    'street', 'street_unstructured', 'postal_code', 'city'}):
+                and values.keys() & cls._register_fields):
             # What the staff typed is theirs
             values['from_register'] = False
         return values
 
 
-class ContactMechanism(metaclass=PoolMeta):
+class Address(FromRegisterMixin, metaclass=PoolMeta):
+    __name__ = 'party.address'
+    _register_fields = {
+        'street', 'street_unstructured', 'postal_code', 'city'}
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.from_register.help = (
+            "The town hall's address from the register: a later import "
+            "updates it until someone changes it.")
+
+
+class ContactMechanism(FromRegisterMixin, metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
-
-    from_register = fields.Boolean(
-        "From the Register", readonly=True,
-        help="The town hall's contact from the register: a later import "
-        "updates it until someone changes it.")
+    _register_fields = {'type', 'value'}
 
     @classmethod
-    def default_from_register(cls):
-        return False
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if (mode == 'write' and 'from_register' not in values
-                and values.keys() & {'type', 'value'}):
-            values['from_register'] = False
-        return values
+    def __setup__(cls):
+        super().__setup__()
+        cls.from_register.help = (
+            "The town hall's contact from the register: a later import "
+            "updates it until someone changes it.")
 
 
 class Erase(metaclass=PoolMeta):
@@ -631,9 +635,7 @@ class Configuration(metaclass=PoolMeta):
                 company = Company(company_id)
                 if company.party.lang:
                     return company.party.lang.id
-        langs = Lang.search([
-                ('code', '=', 'fr'),
-                ('translatable', '=', True),
-                ], limit=1)
-        if langs:
-            return langs[0].id
+        # Lang.get is cached: the default is asked for every party
+        french = Lang.get('fr')
+        if french.code == 'fr' and french.translatable:
+            return french.id

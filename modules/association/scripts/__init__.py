@@ -5,11 +5,27 @@
 They speak French, like the association's staff: their own lines are
 written here in French, and the messages of the modules come in the
 language of the user who imports, French when the user has none."""
+import argparse
 import os
 
 
 class CommandError(Exception):
     "An error the tool reports on one line, without a traceback"
+
+
+def argument_parser(prog, description):
+    """Return the parser of a tool with the options they all have: the
+    configuration, the database and the user who imports"""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument('-c', '--config', dest='configfile',
+        default=os.environ.get('TRYTOND_CONFIG'),
+        help="le fichier de configuration de trytond")
+    parser.add_argument('-d', '--database', dest='database', required=True,
+        help="le nom de la base de données")
+    parser.add_argument('--user', default='admin',
+        help="l'identifiant de l'utilisateur qui importe (par défaut : "
+        "admin)")
+    return parser
 
 
 def configure(configfile):

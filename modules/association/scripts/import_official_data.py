@@ -9,32 +9,23 @@ PATH is a folder holding communes.json and optionally epci.json and
 ept.json (the full France files or an extract); what a missing file would
 feed is left unchanged.  Everything is written in one transaction: on any
 error the database is left unchanged."""
-import argparse
 import os
 import sys
 import time
 
-from . import CommandError, configure, open_database, seconds
+from . import (
+    CommandError, argument_parser, configure, open_database, seconds)
 
 
 def parse_arguments(args=None):
-    parser = argparse.ArgumentParser(
-        prog='concorde-import-official-data',
-        description="Importe les fichiers du découpage administratif "
-        "officiel dans une base Tryton.")
-    parser.add_argument('-c', '--config', dest='configfile',
-        default=os.environ.get('TRYTOND_CONFIG'),
-        help="le fichier de configuration de trytond")
-    parser.add_argument('-d', '--database', dest='database', required=True,
-        help="le nom de la base de données")
+    parser = argument_parser('concorde-import-official-data',
+        "Importe les fichiers du découpage administratif officiel dans une "
+        "base Tryton.")
     parser.add_argument('--year', type=int, required=True,
         help="le millésime des fichiers, enregistré avec les populations")
     parser.add_argument('--older', action='store_true',
         help="accepter un millésime plus ancien que celui de la base : "
         "seules ses populations sont enregistrées dans l'historique")
-    parser.add_argument('--user', default='admin',
-        help="l'identifiant de l'utilisateur qui importe (par défaut : "
-        "admin)")
     parser.add_argument('-q', '--quiet', action='store_true',
         help="ne pas afficher la progression")
     parser.add_argument('path', help="le dossier des fichiers JSON")

