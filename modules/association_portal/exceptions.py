@@ -15,3 +15,8 @@ class ProfileError(ValidationError):
 class PortalFormError(UserError):
     "An input of a portal form is refused"
     pass
+
+
+class PortalConfigurationError(UserError):
+    "The configuration lacks what the portal needs"
+    pass

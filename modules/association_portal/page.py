@@ -20,6 +20,7 @@ from functools import wraps
 
 import jinja2
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
+from werkzeug.routing import IntegerConverter
 
 from trytond import backend
 from trytond.exceptions import RateLimitException, UserError, UserWarning
@@ -53,6 +54,41 @@ SECURITY_HEADERS = {
     # which trytond refuses
     'Referrer-Policy': 'same-origin',
     }
+
+
+# The largest id the databases store (SQLite's INTEGER)
+MAX_ID = 2 ** 63 - 1
+
+
+def parse_id(value):
+    "Return the value (of a form or a query) as an id or None"
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    if 0 < value <= MAX_ID:
+        return value
+
+
+class IdConverter(IntegerConverter):
+    """The id of a record in a path: <id:name>
+
+    An id too large for the database is given as None, for which route()
+    answers 404 rather than the database's error.  (A converter that
+    refuses it would leave werkzeug's English 404 instead of the
+    portal's.)"""
+
+    def __init__(self, map):
+        super().__init__(map, min=1)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value <= MAX_ID:
+            return value
+
+
+# Before any route() uses it
+app.url_map.converters['id'] = IdConverter
 
 
 def format_date(value):
@@ -267,9 +303,13 @@ class Page:
         return path
 
     def safe_next(self, next_):
-        "Return next_ if it is a path of the portal or None"
+        """Return next_ if it is a path of the portal or None
+
+        A control character (a line break would end the Location header)
+        refuses it."""
         if (next_ and next_.startswith('/') and not next_.startswith('//')
                 and '\\' not in next_
+                and next_.isprintable()
                 and not urllib.parse.urlsplit(next_).netloc):
             return next_
 
@@ -338,6 +378,9 @@ def route(path, methods=None, login=True, requires=(), csrf=True):
                     for name in requires:
                         pool.get(name)
                 except KeyError:
+                    raise NotFound()
+                if None in kwargs.values():
+                    # An id that no record can have
                     raise NotFound()
                 if login and page.user is None:
                     if request.method == 'GET':

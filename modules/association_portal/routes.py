@@ -15,9 +15,11 @@ from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 from werkzeug.exceptions import NotFound
 
-from .page import STATIC, route
+from .exceptions import PortalConfigurationError
+from .page import STATIC, parse_id, route
 from .party import image_type, logo_max_size
 from .portal import CONTACT_TYPES
+from .web import portal_url
 
 # A light check: the address is checked for real when mail is sent to it
 EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
@@ -77,6 +79,14 @@ def logout(page):
     return page.redirect('/login', notice='logout')
 
 
+@route('/logout/everywhere', methods=['POST'])
+def logout_everywhere(page):
+    WebUser = page.pool.get('web.user')
+    WebUser.logout_everywhere([page.user])
+    page.logout()
+    return page.redirect('/login', notice='logout_everywhere')
+
+
 @route('/password/forgot', methods=['GET', 'POST'], login=False)
 def password_forgot(page):
     pool = page.pool
@@ -89,6 +99,12 @@ def password_forgot(page):
         if not email:
             values['error'] = 'missing'
             return page.render('password_forgot.html', status=400, **values)
+        try:
+            # Whether the address is known or not
+            portal_url()
+        except PortalConfigurationError:
+            values['error'] = 'unavailable'
+            return page.render('password_forgot.html', status=503, **values)
         users = WebUser.search([
                 ('email', '=', email),
                 ('organisation', '!=', None),
@@ -233,9 +249,8 @@ def organisation_save(page):
         'themes': set(),
         }
     try:
-        try:
-            ids = {int(i) for i in theme_ids}
-        except ValueError:
+        ids = {parse_id(i) for i in theme_ids}
+        if None in ids:
             ids = None
         themes = Theme.search([('id', 'in', list(ids))]) if ids else []
         if ids is None or len(themes) != len(ids):
@@ -261,7 +276,7 @@ def organisation_logo(page):
         raise NotFound()
     response = Response(bytes(logo), content_type=mimetype)
     response.headers['Content-Disposition'] = 'inline'
-    response.headers['Cache-Control'] = 'private, no-cache'
+    response.headers['Cache-Control'] = 'no-store'
     return response
 
 
@@ -351,7 +366,7 @@ def contact_create(page):
     return page.redirect('/organisation', notice='contact_added')
 
 
-@route('/organisation/contacts/<int:contact>', methods=['POST'])
+@route('/organisation/contacts/<id:contact>', methods=['POST'])
 def contact_save(page, contact):
     contact = _contact(page, contact)
     try:
@@ -362,7 +377,7 @@ def contact_save(page, contact):
     return page.redirect('/organisation', notice='contact_saved')
 
 
-@route('/organisation/contacts/<int:contact>/delete', methods=['POST'])
+@route('/organisation/contacts/<id:contact>/delete', methods=['POST'])
 def contact_delete(page, contact):
     pool = page.pool
     ContactMechanism = pool.get('party.contact_mechanism')

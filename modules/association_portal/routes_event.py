@@ -20,7 +20,7 @@ from .event import (
     BADGE_STATES, CANCELLABLE, now, open_events_domain,
     organisation_commission_members, organisation_person_ids,
     organisation_persons, visible_events_domain)
-from .page import route
+from .page import parse_id, route
 
 # A light check: the address is checked for real when mail is sent to it
 EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
@@ -126,7 +126,7 @@ def _render_event(page, event, status=200, errors=None, form=None):
         notice=page.request.args.get('notice'))
 
 
-@route('/events/<int:event>', requires=EVENT_MODELS)
+@route('/events/<id:event>', requires=EVENT_MODELS)
 def event(page, event):
     return _render_event(page, _event(page, event))
 
@@ -151,7 +151,7 @@ def _new_person(page, name, email, persons):
     return person
 
 
-@route('/events/<int:event>/register', methods=['POST'],
+@route('/events/<id:event>/register', methods=['POST'],
     requires=EVENT_MODELS)
 def event_register(page, event):
     pool = page.pool
@@ -162,9 +162,8 @@ def event_register(page, event):
     request = page.request
     name = ' '.join(request.form.get('name', '').split())
     email = request.form.get('email', '').strip()
-    try:
-        ids = {int(i) for i in request.form.getlist('persons')}
-    except ValueError:
+    ids = {parse_id(i) for i in request.form.getlist('persons')}
+    if None in ids:
         raise NotFound()
     # Only the persons of the organisation: any other id is unknown
     known = organisation_person_ids(organisation)
@@ -222,7 +221,7 @@ def registrations(page):
         notice=page.request.args.get('notice'))
 
 
-@route('/registrations/<int:registration>/cancel', methods=['POST'],
+@route('/registrations/<id:registration>/cancel', methods=['POST'],
     requires=EVENT_MODELS)
 def registration_cancel(page, registration):
     Registration = page.pool.get('association.event.registration')
@@ -246,7 +245,7 @@ def registration_cancel(page, registration):
     return page.redirect(next_, notice='cancelled')
 
 
-@route('/registrations/<int:registration>/badge.pdf',
+@route('/registrations/<id:registration>/badge.pdf',
     requires=EVENT_MODELS)
 def registration_badge(page, registration):
     pool = page.pool
@@ -260,7 +259,7 @@ def registration_badge(page, registration):
         'badge-%s.%s' % (_filename(registration.person.name), extension))
 
 
-@route('/registrations/<int:registration>/calendar.ics',
+@route('/registrations/<id:registration>/calendar.ics',
     requires=EVENT_MODELS)
 def registration_calendar(page, registration):
     registration = _registration(
@@ -312,7 +311,7 @@ def _sittings(page, commission_ids, sitting_id=None):
     return Event.search(domain, order=[('start', 'DESC'), ('id', 'DESC')])
 
 
-@route('/committees/<int:commission>', requires=COMMISSION_MODELS)
+@route('/committees/<id:commission>', requires=COMMISSION_MODELS)
 def committee(page, commission):
     page.section = 'committees'
     commissions = _commissions(page)
@@ -331,7 +330,7 @@ def committee(page, commission):
         past=[s for s in sittings if s.end < time])
 
 
-@route('/committees/sittings/<int:sitting>/minutes',
+@route('/committees/sittings/<id:sitting>/minutes',
     requires=COMMISSION_MODELS)
 def committee_minutes(page, sitting):
     commissions = _commissions(page)

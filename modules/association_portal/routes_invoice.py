@@ -72,11 +72,11 @@ def document_response(content, format_, name):
     response = Response(bytes(content), content_type=mimetype)
     response.headers['Content-Disposition'] = (
         "attachment; filename*=UTF-8''%s" % urllib.parse.quote(filename))
-    response.headers['Cache-Control'] = 'private, no-cache'
+    response.headers['Cache-Control'] = 'no-store'
     return response
 
 
-@route('/invoices/<int:invoice>/pdf', requires=['account.invoice'])
+@route('/invoices/<id:invoice>/pdf', requires=['account.invoice'])
 def invoice_pdf(page, invoice):
     invoice = get_invoice(page, invoice)
     format_, content = invoice_document(page, invoice)

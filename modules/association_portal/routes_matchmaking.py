@@ -19,7 +19,7 @@ from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
 from .matchmaking import MESSAGE_SIZE, organisation_side
-from .page import route
+from .page import parse_id, route
 from .routes import _themes
 
 EVENT = 'association.event'
@@ -34,16 +34,6 @@ ANSWERABLE = ['draft', 'open', 'closed']
 PRIORITIES = ['1', '2', '3']
 BUDGET_HORIZONS = ['current_year', 'next_year', 'multi_year']
 OTHER_SIDE = {'company': 'commune', 'commune': 'company'}
-
-
-def _int(value):
-    "Return the value as an id or None"
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return None
-    if value > 0:
-        return value
 
 
 def _field_string(Model, name):
@@ -71,9 +61,10 @@ def _parse_amount(Model, name, value):
         amount = Decimal(value)
     except InvalidOperation:
         amount = None
+    # The size first: 1e400 cannot be quantized
     if (amount is None or not amount.is_finite()
-            or amount != amount.quantize(Decimal('0.01'))
-            or abs(amount) >= 10 ** 14):
+            or abs(amount) >= 10 ** 14
+            or amount != amount.quantize(Decimal('0.01'))):
         raise UserError(gettext(
                 'association_portal.msg_matchmaking_amount',
                 value=typed, field=_field_string(Model, name)))
@@ -83,7 +74,7 @@ def _parse_amount(Model, name, value):
 def _parse_themes(pool, form):
     "Return the ids and the themes chosen in the form"
     Theme = pool.get('association.theme')
-    ids = {_int(i) for i in form.getlist('themes')}
+    ids = {parse_id(i) for i in form.getlist('themes')}
     if None in ids:
         raise UserError(gettext('association_portal.msg_theme_unknown'))
     themes = Theme.search([('id', 'in', list(ids))]) if ids else []
@@ -204,7 +195,7 @@ def speed_meetings(page):
         notice=page.request.args.get('notice'))
 
 
-@route('/speed-meetings/<int:event>/join', methods=['POST'],
+@route('/speed-meetings/<id:event>/join', methods=['POST'],
     requires=REQUIRES)
 def speed_meeting_join(page, event):
     pool = page.pool
@@ -243,7 +234,7 @@ def speed_meeting_join(page, event):
     return page.redirect('/speed-meetings/%d' % event.id, notice='joined')
 
 
-@route('/speed-meetings/<int:event>', requires=REQUIRES)
+@route('/speed-meetings/<id:event>', requires=REQUIRES)
 def speed_meeting(page, event):
     pool = page.pool
     Participant = pool.get(PARTICIPANT)
@@ -257,7 +248,7 @@ def speed_meeting(page, event):
             ('side', '=', other_side),
             ])
     offers = _offers(pool, [o.party for o in others], other_side)
-    theme = _int(page.request.args.get('theme'))
+    theme = parse_id(page.request.args.get('theme'))
     themes = {}
     for party_offers in offers.values():
         for offer in party_offers:
@@ -320,7 +311,7 @@ def _render_participant(
         form=form, errors=errors or [], message_size=MESSAGE_SIZE)
 
 
-@route('/speed-meetings/<int:event>/participants/<int:other>',
+@route('/speed-meetings/<id:event>/participants/<id:other>',
     requires=REQUIRES)
 def speed_meeting_participant(page, event, other):
     participant = _participant(page, event)
@@ -328,7 +319,7 @@ def speed_meeting_participant(page, event, other):
     return _render_participant(page, participant, other)
 
 
-@route('/speed-meetings/<int:event>/requests', methods=['POST'],
+@route('/speed-meetings/<id:event>/requests', methods=['POST'],
     requires=REQUIRES)
 def request_create(page, event):
     pool = page.pool
@@ -339,10 +330,12 @@ def request_create(page, event):
     participant = _participant(page, event)
     event = participant.event
     form = page.request.form
-    requested = _int(form.get('requested'))
+    requested = parse_id(form.get('requested'))
+    # A participant of the same side is not offered: unknown as any other
     others = Participant.search([
             ('id', '=', requested),
             ('event', '=', event.id),
+            ('side', '=', OTHER_SIDE[participant.side]),
             ], limit=1) if requested else []
     if not others:
         raise NotFound()
@@ -350,8 +343,8 @@ def request_create(page, event):
     submitted = {
         'priority': form.get('priority', '2'),
         'message': form.get('message', '').strip(),
-        'solution': _int(form.get('solution')),
-        'need': _int(form.get('need')),
+        'solution': parse_id(form.get('solution')),
+        'need': parse_id(form.get('need')),
         }
     try:
         if submitted['priority'] not in PRIORITIES:
@@ -361,33 +354,29 @@ def request_create(page, event):
             event=event, requester=participant, requested=other,
             priority=submitted['priority'],
             message=submitted['message'] or None)
-        if other.side != participant.side:
-            sides = {p.side: p.party for p in [participant, other]}
-            if form.get('solution'):
-                solutions = Solution.search([
-                        ('id', '=', submitted['solution']),
-                        ('company', '=', sides['company'].id),
-                        ], limit=1) if submitted['solution'] else []
-                if not solutions:
-                    raise UserError(gettext(
-                            'association_portal'
-                            '.msg_matchmaking_solution_unknown'))
-                request.solution, = solutions
-            if form.get('need'):
-                needs = Need.search([
-                        ('id', '=', submitted['need']),
-                        ('commune', '=', sides['commune'].id),
-                        ], limit=1) if submitted['need'] else []
-                if not needs:
-                    raise UserError(gettext(
-                            'association_portal.msg_matchmaking_need_unknown'))
-                request.need, = needs
+        sides = {p.side: p.party for p in [participant, other]}
+        if form.get('solution'):
+            solutions = Solution.search([
+                    ('id', '=', submitted['solution']),
+                    ('company', '=', sides['company'].id),
+                    ], limit=1) if submitted['solution'] else []
+            if not solutions:
+                raise UserError(gettext(
+                        'association_portal'
+                        '.msg_matchmaking_solution_unknown'))
+            request.solution, = solutions
+        if form.get('need'):
+            needs = Need.search([
+                    ('id', '=', submitted['need']),
+                    ('commune', '=', sides['commune'].id),
+                    ], limit=1) if submitted['need'] else []
+            if not needs:
+                raise UserError(gettext(
+                        'association_portal.msg_matchmaking_need_unknown'))
+            request.need, = needs
         request.save()
     except UserError as exception:
         Transaction().rollback()
-        if other.side == participant.side:
-            # No form shows a participant of the same side
-            return page.error(400, message=exception.message)
         return _render_participant(
             page, Participant(participant.id), Participant(other.id),
             status=400, errors=[exception.message], form=submitted)
@@ -395,7 +384,7 @@ def request_create(page, event):
         '/speed-meetings/%d/requests' % event.id, notice='request_sent')
 
 
-@route('/speed-meetings/<int:event>/requests', requires=REQUIRES)
+@route('/speed-meetings/<id:event>/requests', requires=REQUIRES)
 def requests(page, event):
     pool = page.pool
     Request = pool.get(REQUEST)
@@ -430,7 +419,7 @@ def _received_request(page, request_id):
     return request
 
 
-@route('/speed-meetings/requests/<int:request_id>/accept', methods=['POST'],
+@route('/speed-meetings/requests/<id:request_id>/accept', methods=['POST'],
     requires=REQUIRES)
 def request_accept(page, request_id):
     Request = page.pool.get(REQUEST)
@@ -440,7 +429,7 @@ def request_accept(page, request_id):
         '/speed-meetings/%d/requests' % request.event.id, notice='accepted')
 
 
-@route('/speed-meetings/requests/<int:request_id>/decline', methods=['POST'],
+@route('/speed-meetings/requests/<id:request_id>/decline', methods=['POST'],
     requires=REQUIRES)
 def request_decline(page, request_id):
     Request = page.pool.get(REQUEST)
@@ -450,7 +439,7 @@ def request_decline(page, request_id):
         '/speed-meetings/%d/requests' % request.event.id, notice='declined')
 
 
-@route('/speed-meetings/requests/<int:request_id>/withdraw', methods=['POST'],
+@route('/speed-meetings/requests/<id:request_id>/withdraw', methods=['POST'],
     requires=REQUIRES)
 def request_withdraw(page, request_id):
     Request = page.pool.get(REQUEST)
@@ -474,7 +463,7 @@ def request_withdraw(page, request_id):
 
 # Agenda
 
-@route('/speed-meetings/<int:event>/agenda', requires=REQUIRES)
+@route('/speed-meetings/<id:event>/agenda', requires=REQUIRES)
 def agenda(page, event):
     page.section = 'matchmaking'
     participant = _participant(page, event)
@@ -493,7 +482,7 @@ def _download(data, content_type, filename):
     return response
 
 
-@route('/speed-meetings/<int:event>/agenda.ics', requires=REQUIRES)
+@route('/speed-meetings/<id:event>/agenda.ics', requires=REQUIRES)
 def agenda_ics(page, event):
     participant = _participant(page, event)
     return _download(
@@ -501,7 +490,7 @@ def agenda_ics(page, event):
         'agenda-%d.ics' % participant.event.id)
 
 
-@route('/speed-meetings/<int:event>/agenda.pdf', requires=REQUIRES)
+@route('/speed-meetings/<id:event>/agenda.pdf', requires=REQUIRES)
 def agenda_pdf(page, event):
     Agenda = page.pool.get('association.matchmaking.agenda', type='report')
     participant = _participant(page, event)
@@ -512,7 +501,7 @@ def agenda_pdf(page, event):
         data, 'application/pdf', 'agenda-%d.pdf' % participant.event.id)
 
 
-@route('/speed-meetings/meetings/<int:meeting>.ics', requires=REQUIRES)
+@route('/speed-meetings/meetings/<id:meeting>.ics', requires=REQUIRES)
 def meeting_ics(page, meeting):
     Meeting = page.pool.get(MEETING)
     organisation = page.organisation
@@ -623,7 +612,7 @@ class _Offers:
     def submitted(cls, form):
         "Return the values typed in the form to show them again"
         values = {k: form.get(k, '') for k in cls.fields}
-        values['themes'] = {i for i in map(_int, form.getlist('themes'))
+        values['themes'] = {i for i in map(parse_id, form.getlist('themes'))
             if i}
         return values
 
@@ -739,10 +728,10 @@ def _declare(offers, name):
             (listing, '', ['GET']),
             (new, '/new', ['GET']),
             (create, '', ['POST']),
-            (edit, '/<int:record>', ['GET']),
-            (update, '/<int:record>', ['POST']),
-            (withdraw, '/<int:record>/withdraw', ['POST']),
-            (publish, '/<int:record>/publish', ['POST']),
+            (edit, '/<id:record>', ['GET']),
+            (update, '/<id:record>', ['POST']),
+            (withdraw, '/<id:record>/withdraw', ['POST']),
+            (publish, '/<id:record>/publish', ['POST']),
             ]:
         func.__name__ = func.__qualname__ = '%s_%s' % (name, func.__name__)
         route(path + suffix, methods=methods, requires=REQUIRES)(func)

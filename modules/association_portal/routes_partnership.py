@@ -36,7 +36,7 @@ def get_convention(page, convention_id):
     return convention
 
 
-@route('/conventions/<int:convention>', requires=['association.convention'])
+@route('/conventions/<id:convention>', requires=['association.convention'])
 def convention(page, convention):
     pool = page.pool
     Convention = pool.get('association.convention')
@@ -68,7 +68,7 @@ def convention(page, convention):
 
 
 @route(
-    '/conventions/<int:convention>/pdf', requires=['association.convention'])
+    '/conventions/<id:convention>/pdf', requires=['association.convention'])
 def convention_pdf(page, convention):
     pool = page.pool
     ConventionReport = pool.get('association.convention', type='report')

@@ -1,21 +1,28 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+import logging
+import secrets
+import time
 import urllib.parse
 
 import trytond.config as config
+from trytond.exceptions import RateLimitException
 from trytond.i18n import gettext
 from trytond.model import Index, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.report import Report, get_email
+from trytond.res.user import PASSWORD_HASH
 from trytond.sendmail import send_message_transactional
 from trytond.tools.email_ import normalize_email, set_from_header
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.url import http_host
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import InvitationError
+from .exceptions import InvitationError, PortalConfigurationError
+
+logger = logging.getLogger(__name__)
 
 ORGANISATION_DOMAIN = ['OR',
     ('kind', '=', None),
@@ -24,22 +31,48 @@ ORGANISATION_DOMAIN = ['OR',
 
 
 def portal_url(path='/', database_name=None, **params):
-    """Return the absolute URL of a page of the portal
+    """Return the absolute URL of a page of the portal, for the e-mails
 
-    The base is the option url of the section association_portal or the
-    host of the request being served."""
+    The base is the option url of the section association_portal, or the
+    address of the request being served when its host is one of the option
+    hosts.  Never the host that a request names alone: behind a proxy it
+    comes from X-Forwarded-Host, and whoever asks a password reset for
+    somebody else would receive the link of his token."""
     if database_name is None:
         database_name = Transaction().database.name
     base = config.get('association_portal', 'url')
     if not base:
-        context = Transaction().context.get('_request') or {}
-        base = http_host() + (context.get('root_path') or '')
+        request = Transaction().context.get('_request') or {}
+        host = (request.get('http_host') or '').lower()
+        if not host or host not in allowed_hosts():
+            logger.error(
+                "No link sent for the host %r: set the option url (or hosts) "
+                "of the section [association_portal]", host)
+            raise PortalConfigurationError(gettext(
+                    'association_portal.msg_portal_url_missing'))
+        base = http_host() + (request.get('root_path') or '')
     url = '%s/%s/portal%s' % (
         base.rstrip('/'),
         urllib.parse.quote(database_name, safe=":@!$&'()*+,;="), path)
     if params:
         url += '?' + urllib.parse.urlencode(sorted(params.items()))
     return url
+
+
+def allowed_hosts():
+    "Return the hosts (with their port) that may name the portal's address"
+    hosts = config.get('association_portal', 'hosts', default='')
+    return {h.strip().lower() for h in hosts.split(',') if h.strip()}
+
+
+_DUMMY_HASH = []
+
+
+def _dummy_hash():
+    "Return the hash of a password that nobody knows"
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(PASSWORD_HASH.hash(secrets.token_hex(16)))
+    return _DUMMY_HASH[0]
 
 
 def invitation_timeout():
@@ -83,6 +116,8 @@ class User(metaclass=PoolMeta):
     @ModelView.button
     def invite(cls, users, from_=None):
         "Send to the users the invitation to choose their portal password"
+        # Refuse before any token is set when the links cannot be made
+        portal_url()
         now = datetime.datetime.now()
         for user in users:
             if not user.organisation:
@@ -100,6 +135,72 @@ class User(metaclass=PoolMeta):
             msg['To'] = user.email
             msg['Subject'] = title
             send_message_transactional(msg)
+
+    @classmethod
+    def authenticate(cls, email, password):
+        """Return the user of the email and password or None
+
+        As web_user's, except that:
+        - the attempt is counted, in a transaction of its own, before the
+          password is checked, so that simultaneous attempts see each other
+          and cannot pass the limit together;
+        - an unknown address and an account without password yet cost the
+          check of a hash as a known one does, so that the time of the
+          answer does not tell which addresses have an account."""
+        pool = Pool()
+        Attempt = pool.get('web.user.authenticate.attempt')
+        email = email.lower()
+        if Attempt.count_ip() > config.getint(
+                'session', 'max_attempt_ip_network', default=300):
+            raise RateLimitException()
+        with Transaction().new_transaction():
+            Attempt.add(email)
+        with Transaction().new_transaction(readonly=True):
+            # This attempt and the ones committed before it
+            failures = Attempt.count(email) - 1
+        if failures > config.getint('session', 'max_attempt', default=5):
+            raise RateLimitException()
+        # Prevent brute force attack
+        Transaction().atexit(time.sleep, 2 ** failures - 1)
+
+        users = cls.search([('email', '=', email)])
+        user = users[0] if users else None
+        hash_ = user.password_hash if user else None
+        valid, new_hash = cls.check_password(
+            password, hash_ or _dummy_hash())
+        if user and hash_ and valid:
+            if new_hash:
+                logger.info("Update password hash for %s", user.id)
+                with Transaction().new_transaction():
+                    with without_check_access():
+                        cls.write([cls(user.id)], {
+                                'password_hash': new_hash,
+                                })
+            Attempt.remove(email)
+            return user
+
+    @classmethod
+    def reset_password(cls, users, from_=None):
+        if users and not config.get('web', 'reset_password_url'):
+            # Refuse before any token is set when the links cannot be made
+            portal_url()
+        super().reset_password(users, from_=from_)
+
+    @classmethod
+    def set_password(cls, users, name, value):
+        super().set_password(users, name, value)
+        if value != 'x' * 10:
+            # A new password ends the sessions opened with the old one
+            cls.logout_everywhere(users)
+
+    @classmethod
+    def logout_everywhere(cls, users):
+        "End every session of the users"
+        pool = Pool()
+        Session = pool.get('web.user.session')
+        Session.delete(Session.search([
+                    ('user', 'in', [u.id for u in users]),
+                    ]))
 
     def get_email_invitation(self):
         return get_email(

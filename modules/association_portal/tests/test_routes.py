@@ -6,16 +6,22 @@ Two organisations, a company and a commune, each with a portal account,
 try to read and change what is theirs and what is the other's."""
 import datetime
 import io
+import threading
 import urllib.parse
+from unittest.mock import patch
 
 import trytond.config as config
+from trytond import backend
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.res.user import PASSWORD_HASH
+from trytond.tests.test_tryton import DB_NAME, RouteTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.association_portal.exceptions import (
+    PortalConfigurationError)
 from .tools import (
     SMTPServer, create_organisation, create_portal_user, form_values,
-    message_links, page_text, parse_html, url_path)
+    message_links, message_text, page_text, parse_html, url_path)
 
 PNG = (
     b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01'
@@ -69,6 +75,13 @@ class PortalRouteTestCase(RouteTestCase):
                 company, "Contact %s" % i,
                 'contact%s@energie-locale.example' % i,
                 'contact-secret-%s' % i)
+        # Whose password is attacked
+        create_portal_user(
+            company, "Émile Cible", 'emile@energie-locale.example',
+            'emile-secret-1')
+        # Invited, no password chosen yet
+        create_portal_user(
+            company, "Denis Invité", 'denis@energie-locale.example')
         cls.company_id = company.id
         cls.commune_id = commune.id
         cls.commune_contact_id = commune.contact_mechanisms[0].id
@@ -80,6 +93,8 @@ class PortalRouteTestCase(RouteTestCase):
         super().setUp()
         self.smtp = SMTPServer().start()
         self.addCleanup(self.smtp.stop)
+        set_config(self, 'association_portal', 'url',
+            'https://portal.example.org', default='')
 
     def url(self, path):
         return '/%s/portal%s' % (DB_NAME, path)
@@ -307,6 +322,91 @@ class PortalRouteTestCase(RouteTestCase):
         self.assertEqual(response.status_code, 429)
         self.assertEqual(
             self.session_count('contact2@energie-locale.example'), 0)
+
+    def test_login_rate_limit_parallel(self):
+        "Simultaneous wrong passwords do not pass the limit together"
+        if backend.name != 'postgresql':
+            self.skipTest("SQLite runs one writing transaction at a time")
+        set_config(self, 'session', 'max_attempt', '2', default='5')
+        barrier = threading.Barrier(20)
+        statuses = []
+        clients = []
+        for _ in range(20):
+            client = self.client()
+            values = form_values(client.get(self.url('/login')), '/login')
+            values.update(
+                email='emile@energie-locale.example', password='wrong')
+            clients.append((client, values))
+
+        def attempt(client, values):
+            barrier.wait()
+            response = client.post(self.url('/login'), data=values)
+            statuses.append(response.status_code)
+        threads = [threading.Thread(target=attempt, args=c) for c in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # The limit and the attempt that reaches it
+        self.assertLessEqual(statuses.count(400), 3)
+        self.assertEqual(statuses.count(429), 20 - statuses.count(400))
+        _, response = self.login(
+            'emile@energie-locale.example', 'emile-secret-1')
+        self.assertEqual(response.status_code, 429)
+
+    def test_login_same_work(self):
+        """A wrong password costs the check of a hash whether the address
+        has an account, has no password yet or is unknown"""
+        verify = PASSWORD_HASH.verify_and_update
+        for email in [
+                'alice@energie-locale.example',
+                'denis@energie-locale.example',
+                'nobody@energie-locale.example']:
+            with self.subTest(email=email):
+                client = self.client()
+                values = form_values(
+                    client.get(self.url('/login')), '/login')
+                values.update(email=email, password='wrong password')
+                with patch.object(PASSWORD_HASH, 'verify_and_update',
+                        wraps=verify) as checked:
+                    response = client.post(self.url('/login'), data=values)
+                self.assertEqual(checked.call_count, 1)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(
+                    "L'adresse e-mail ou le mot de passe est incorrect.",
+                    page_text(response))
+
+    def test_login_invited(self):
+        """An invited contact without password yet gets the answer of a
+        wrong password, whatever it types"""
+        for password in ['', 'x' * 10, 'something']:
+            with self.subTest(password=password):
+                _, response = self.login(
+                    'denis@energie-locale.example', password)
+                self.assertEqual(response.status_code, 400)
+                self.assertNotIn("Erreur", page_text(response))
+        self.assertEqual(
+            self.session_count('denis@energie-locale.example'), 0)
+
+    def test_login_next_control_characters(self):
+        "A next with a line break is dropped, not put in a header"
+        for next_ in ['/organisation\r\nSet-Cookie: x=1', '/x\ny', '/\x00']:
+            with self.subTest(next=next_):
+                client = self.client()
+                query = urllib.parse.urlencode({'next': next_})
+                response = client.get(self.url('/login?' + query))
+                self.assertEqual(response.status_code, 200)
+                values = form_values(response, '/login')
+                self.assertNotIn('next', values)
+                values.update(
+                    email='alice@energie-locale.example',
+                    password='alice-secret-1', next=next_)
+                response = client.post(self.url('/login'), data=values)
+                self.assertEqual(response.status_code, 303)
+                self.assertEqual(
+                    urllib.parse.urlsplit(response.location).path,
+                    self.url('/'))
+                self.assertNotIn('Set-Cookie: x', str(response.headers))
 
     # Sessions
 
@@ -671,6 +771,132 @@ class PortalRouteTestCase(RouteTestCase):
         _, response = self.login(
             'contact2@energie-locale.example', 'un-long-secret')
         self.assertEqual(response.status_code, 303)
+
+    def test_password_reset_link_host(self):
+        """The link of the reset e-mail comes from the configuration, never
+        from the host the request names"""
+        client = self.client()
+        response = client.get(
+            self.url('/password/forgot'), base_url='http://pirate.example')
+        values = form_values(response, '/password/forgot')
+        values['email'] = 'contact1@energie-locale.example'
+        response = client.post(
+            self.url('/password/forgot'), data=values,
+            base_url='http://pirate.example',
+            headers={'X-Forwarded-Host': 'pirate.example'})
+        self.assertEqual(response.status_code, 200)
+        message, = self.smtp.pop()
+        link, = [l for l in message_links(message) if '/portal/password' in l]
+        self.assertTrue(link.startswith(
+                'https://portal.example.org/%s/portal/password?' % DB_NAME))
+        self.assertNotIn('pirate', message_text(message))
+
+    def test_password_reset_without_url(self):
+        """Without the portal's address configured, no reset e-mail leaves
+        and nothing tells whether the address has an account"""
+        set_config(self, 'association_portal', 'url', '', default='')
+        set_config(self, 'association_portal', 'hosts', 'localhost',
+            default='')
+        for email in [
+                'denis@energie-locale.example', 'nobody@example.com']:
+            with self.subTest(email=email):
+                client = self.client()
+                response = client.get(
+                    self.url('/password/forgot'),
+                    base_url='http://pirate.example')
+                values = form_values(response, '/password/forgot')
+                values['email'] = email
+                with self.assertLogs(level='ERROR') as logs:
+                    response = client.post(
+                        self.url('/password/forgot'), data=values,
+                        base_url='http://pirate.example')
+                self.assertIn("No link sent for the host 'pirate.example'",
+                    logs.output[0])
+                self.assertEqual(response.status_code, 503)
+                self.assertIn("son adresse n'est pas configurée",
+                    page_text(response))
+                self.assertEqual(self.smtp.pop(), [])
+        self.assertIsNone(self.read(lambda pool: pool.get('web.user').search(
+                    [('email', '=', 'denis@energie-locale.example')]
+                    )[0].reset_password_token))
+
+        # A host of the list gives its own address
+        client = self.client()
+        response = client.get(self.url('/password/forgot'))
+        values = form_values(response, '/password/forgot')
+        values['email'] = 'denis@energie-locale.example'
+        response = client.post(self.url('/password/forgot'), data=values)
+        self.assertEqual(response.status_code, 200)
+        message, = self.smtp.pop()
+        link, = [l for l in message_links(message) if '/portal/password' in l]
+        self.assertTrue(link.startswith(
+                'http://localhost/%s/portal/password?' % DB_NAME), link)
+
+    @with_transaction()
+    def test_invite_without_url(self):
+        "The staff is told why an invitation cannot be sent"
+        pool = Pool()
+        WebUser = pool.get('web.user')
+        set_config(self, 'association_portal', 'url', '', default='')
+        user, = WebUser.search(
+            [('email', '=', 'denis@energie-locale.example')])
+        for send in [WebUser.invite, WebUser.reset_password]:
+            with self.subTest(send=send.__name__):
+                with self.assertLogs(level='ERROR'):
+                    with self.assertRaises(
+                            PortalConfigurationError) as context:
+                        send([user])
+                self.assertIn("[association_portal]",
+                    context.exception.message)
+                self.assertIsNone(user.reset_password_token)
+        self.assertEqual(self.smtp.pop(), [])
+
+    def test_password_reset_ends_sessions(self):
+        "A new password ends the sessions opened with the old one"
+        email = 'contact2@energie-locale.example'
+        stolen, _ = self.login(email, 'contact-secret-2')
+        other, _ = self.login(email, 'contact-secret-2')
+        self.assertEqual(self.session_count(email), 2)
+        client = self.client()
+        values = form_values(
+            client.get(self.url('/password/forgot')), '/password/forgot')
+        values['email'] = email
+        client.post(self.url('/password/forgot'), data=values)
+        message, = self.smtp.pop()
+        link, = [l for l in message_links(message) if '/portal/password' in l]
+        response = client.get(url_path(link))
+        values = form_values(response, '/password')
+        values.update(password='nouveau-secret', confirmation='nouveau-secret')
+        response = client.post(self.url('/password'), data=values)
+        self.assertEqual(response.status_code, 303)
+        for old in [stolen, other]:
+            response = old.get(self.url('/'))
+            self.assertEqual(response.status_code, 303)
+            self.assertIn('/login', response.location)
+        # Only the session of the new password
+        self.assertEqual(self.session_count(email), 1)
+        self.assertEqual(client.get(self.url('/')).status_code, 200)
+
+    def test_logout_everywhere(self):
+        "A contact ends every session of its account from one of them"
+        email = 'contact0@energie-locale.example'
+        elsewhere, _ = self.login(email, 'contact-secret-0')
+        client, _ = self.login(email, 'contact-secret-0')
+        alice, _ = self.login('alice@energie-locale.example', 'alice-secret-1')
+        response = client.get(self.url('/organisation'))
+        values = form_values(response, '/logout/everywhere')
+        self.assertIn("Se déconnecter partout", page_text(response))
+        response = client.post(self.url('/logout/everywhere'), data=values)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn('notice=logout_everywhere', response.location)
+        response = client.get(url_path(response.location))
+        self.assertIn("Toutes les sessions de votre compte sont fermées.",
+            page_text(response))
+        self.assertEqual(self.session_count(email), 0)
+        for old in [client, elsewhere]:
+            self.assertEqual(old.get(self.url('/')).status_code, 303)
+        # The other accounts of the organisation stay signed in
+        self.assertEqual(alice.get(self.url('/')).status_code, 200)
 
     def test_password_bad_token(self):
         "A wrong or missing token shows the French page of expired links"

@@ -254,6 +254,8 @@ class InvoiceRouteTestCase(
             self.url('/invoices/%s/pdf' % self.invoice_ids['late']))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.get_data(), document)
+        # Neither the browser nor a proxy keeps the invoice
+        self.assertEqual(response.headers['Cache-Control'], 'no-store')
         disposition = response.headers['Content-Disposition']
         self.assertIn('attachment', disposition)
         self.assertIn(

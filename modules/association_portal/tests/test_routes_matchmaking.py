@@ -477,6 +477,12 @@ class MatchmakingRouteTestCase(PortalClientMixin, RouteTestCase):
                     "saisissez « Population minimale » en chiffres."),
                 ({'title': "X", 'price_max': '12,345'},
                     "« 12,345 » n'est pas un montant"),
+                ({'title': "X", 'price_min': '1e400'},
+                    "« 1e400 » n'est pas un montant"),
+                ({'title': "X", 'price_max': '-Infinity'},
+                    "« -Infinity » n'est pas un montant"),
+                ({'title': "X", 'themes': [str(2 ** 63)]},
+                    "Choisissez les thèmes parmi ceux de la liste."),
                 (dict(title="X", population_min='5000', population_max='100'),
                     "« Population maximale »"),
                 ({'title': "X", 'themes': ['999999']},
@@ -691,12 +697,11 @@ class MatchmakingRouteTestCase(PortalClientMixin, RouteTestCase):
                 ({'requested': company}, 400,
                     "Un participant ne demande qu'une fois un rendez-vous "
                     "à un autre."),
-                # Another commune
+                # Another commune, or itself: not offered, and not named
                 ({'requested': str(self.participant_ids['other_commune'])},
-                    400, "doit réunir une commune et une entreprise"),
-                # Itself
+                    404, "Page introuvable"),
                 ({'requested': str(self.participant_ids['commune'])},
-                    400, "n'est pas valide"),
+                    404, "Page introuvable"),
                 # The solution of another company
                 (dict(requested=other_company, solution=str(
                             self.solution_ids['solar'])),
@@ -761,6 +766,13 @@ class MatchmakingRouteTestCase(PortalClientMixin, RouteTestCase):
                     '/speed-meetings/%d/participants/%d' % (
                         event, self.participant_ids[key])))
             self.assertRefused(response, 404)
+        # A request to a company is refused without naming it
+        response = client.post(self.url(
+                '/speed-meetings/%d/requests' % event), data={
+                'csrf_token': csrf,
+                'requested': str(self.participant_ids['company'])})
+        self.assertRefused(response, 404, "Page introuvable")
+        self.assertNotIn("Énergie Locale", page_text(response))
         self.assertEqual(self.snapshot(), before)
 
     # Answers

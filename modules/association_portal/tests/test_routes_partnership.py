@@ -257,6 +257,7 @@ class PartnershipRouteTestCase(
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.mimetype, 'application/pdf')
         self.assertTrue(response.get_data().startswith(b'%PDF'))
+        self.assertEqual(response.headers['Cache-Control'], 'no-store')
         text = document_text(response)
         self.assertIn("Convention %s" % self.numbers['running'], text)
         self.assertIn("Énergie Locale SAS", text)

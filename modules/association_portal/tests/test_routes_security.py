@@ -9,6 +9,7 @@ tried without changing this test.  The attempts on the records of another
 organisation are tested page by page in the other test files (they need
 real records)."""
 import re
+from itertools import product
 
 from trytond.model import ModelSQL
 from trytond.pool import Pool
@@ -30,10 +31,10 @@ UNCHECKED = {
 NOT_FOUND = '/<path:path>'
 
 
-def url_of(path):
+def url_of(path, id_='1'):
     "Fill the arguments of the route's path"
     return ARGUMENT.sub(
-        lambda m: '1' if m.group(1) == 'int' else 'x', path)
+        lambda m: id_ if m.group(1) == 'id' else 'x', path)
 
 
 def snapshot():
@@ -136,6 +137,46 @@ class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
                 self.assertEqual(response.status_code, 303)
                 self.assertIn('/login?next=', response.location)
         self.assertEqual(snapshot(), before)
+
+    def test_malformed_input(self):
+        """Ids too large for the database, numbers out of range and line
+        breaks answer 400 or 404 with the portal's page, never an error"""
+        values = [str(2 ** 40), str(2 ** 63 - 1), str(2 ** 63), '9' * 40]
+        for email, password in [
+                ('alice@energie-locale.example', 'alice-secret-1'),
+                ('bruno@melun.example', 'bruno-secret-1')]:
+            client = self.login(email, password)
+            token = self.csrf(client)
+            for route in ROUTES:
+                if route.path.startswith('/logout'):
+                    continue
+                for value, method in product(values, route.methods):
+                    data = {
+                        'csrf_token': token,
+                        'next': '/x\r\nSet-Cookie: pirate=1',
+                        'price_min': '1e400', 'price_max': '-1E+400',
+                        'budget': '1e400', 'population': '1e400',
+                        }
+                    for name in [
+                            'themes', 'persons', 'requested', 'solution',
+                            'need', 'theme', 'event', 'registration']:
+                        data[name] = value
+                    with self.subTest(
+                            path=route.path, method=method, value=value):
+                        with self.assertNoLogs(level='ERROR'):
+                            response = client.open(
+                                self.url(url_of(route.path, value)),
+                                method=method,
+                                data=data if method == 'POST' else None,
+                                query_string=data if method == 'GET'
+                                else None)
+                        self.assertLess(response.status_code, 500)
+                        self.assertNotIn('pirate', str(response.headers))
+                        if response.status_code >= 400:
+                            self.assertIn(
+                                response.status_code, {400, 403, 404, 409})
+                            self.assertIn(
+                                "Portail", page_text(response))
 
     def test_foreign_origin(self):
         "A form sent from another site is refused with a French page"
