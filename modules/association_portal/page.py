@@ -23,6 +23,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
 from trytond import backend
+from trytond.modules.association.party import AUTHORITY_KINDS
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.protocols.wrappers import (
     Request, Response, redirect, with_pool, with_transaction)
@@ -103,6 +104,27 @@ def format_datetime(value):
     return value.strftime('%d/%m/%Y %H:%M')
 
 
+# The letters before which "de" is elided ("d'Énergie Locale")
+VOWELS = set('aeiouyàâäéèêëîïôöùûüÿœæ')
+
+
+def elide_de(name):
+    "Return the complement of name: de Melun, d'Énergie Locale SAS"
+    name = str(name or '')
+    if name[:1].lower() in VOWELS:
+        return "d'" + name
+    return 'de ' + name
+
+
+def format_number(value, digits=0):
+    "Format the number in French: 10 000 or 10 000,50"
+    from trytond.pool import Pool
+    if value is None:
+        return ''
+    Lang = Pool().get('ir.lang')
+    return Lang.get(LANGUAGE).format('%%.%df' % digits, value, grouping=True)
+
+
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
     autoescape=True,
@@ -110,6 +132,8 @@ environment = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True)
 environment.filters['date'] = format_date
+environment.filters['de'] = elide_de
+environment.filters['number'] = format_number
 environment.filters['datetime'] = format_datetime
 
 
@@ -232,6 +256,16 @@ class Page:
         user = self.user
         if user:
             return user.organisation
+
+    @property
+    def site_title(self):
+        "The name of the portal for the visitor"
+        organisation = self.organisation
+        if organisation is None:
+            return "Portail des partenaires et des adhérents"
+        elif organisation.kind in AUTHORITY_KINDS:
+            return "Portail des adhérents"
+        return "Portail des partenaires"
 
     @property
     def sections(self):

@@ -29,13 +29,22 @@ def password_min_length():
     return max(config.getint('password', 'length', default=0), 8)
 
 
-@route('/static/portal.css', login=False)
-def stylesheet(page):
-    with open(os.path.join(STATIC, 'portal.css'), 'rb') as fp:
+def _static(name, content_type):
+    with open(os.path.join(STATIC, name), 'rb') as fp:
         data = fp.read()
-    response = Response(data, content_type='text/css; charset=utf-8')
+    response = Response(data, content_type=content_type)
     response.headers['Cache-Control'] = 'public, max-age=3600'
     return response
+
+
+@route('/static/portal.css', login=False)
+def stylesheet(page):
+    return _static('portal.css', 'text/css; charset=utf-8')
+
+
+@route('/static/favicon.svg', login=False)
+def favicon(page):
+    return _static('favicon.svg', 'image/svg+xml')
 
 
 @route('/login', methods=['GET', 'POST'], login=False)

@@ -124,7 +124,7 @@ class PortalTestCase(unittest.TestCase):
         page.get_by_role('button', name="Envoyer le logo").click()
         expect(page.get_by_role('status')).to_contain_text(
             "Le logo est enregistré.")
-        image = page.get_by_role('img', name=f"Logo de {PARTNER}")
+        image = page.get_by_role('img', name=f"Logo d'{PARTNER}")
         expect(image).to_be_visible()
         # The image is served and decoded (wait for it to load)
         self.assertEqual(image.evaluate(
@@ -175,7 +175,7 @@ class PortalTestCase(unittest.TestCase):
         page.set_viewport_size({'width': 1280, 'height': 900})
 
         # Log out
-        page.get_by_role('button', name="Se déconnecter").click()
+        page.get_by_role('button', name="Se déconnecter", exact=True).click()
         expect(page.get_by_role('status')).to_contain_text(
             "Vous êtes déconnecté.")
         self.screenshot('portal-08-logout')
@@ -228,9 +228,9 @@ class PortalTestCase(unittest.TestCase):
         expect(page.get_by_role('status')).to_contain_text(
             "L'inscription est annulée.")
         thomas = registrations.filter(has_text="Thomas Demo-Girard")
-        expect(thomas).to_contain_text("Annulée")
+        expect(thomas).to_contain_text("Inscription annulée")
         ines = registrations.filter(has_text="Inès Demo-Moreau")
-        expect(ines).not_to_contain_text("Annulée")
+        expect(ines).not_to_contain_text("annulée")
         self.screenshot('portal-13-event-cancelled')
 
         # The invoice of the convention, as a PDF
@@ -295,5 +295,8 @@ class PortalTestCase(unittest.TestCase):
         self.assertTrue(content.startswith(b'%PDF'), name)
         # The commune sees no convention nor the partner's invoice
         self.menu("Factures")
+        invoice = page.locator('table tbody tr').filter(has_text="2026-3")
+        expect(invoice).to_contain_text("Cotisation 2026")
+        self.screenshot('portal-22-commune-invoices')
         expect(page.locator('main')).not_to_contain_text("2026-1 ")
         expect(page.locator('main')).not_to_contain_text("Énergie Demo")

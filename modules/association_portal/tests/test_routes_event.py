@@ -597,7 +597,7 @@ class PortalEventRouteTestCase(PortalClientMixin, RouteTestCase):
         past_text = ' '.join(past.text_content().split())
         self.assertIn("Forum des territoires", coming_text)
         self.assertIn("Congrès passé", past_text)
-        self.assertIn("Présent", past_text)
+        self.assertIn("Présence constatée", past_text)
         self.assertNotIn("Marie Maire", page_text(response))
         self.assertNotIn("Webinaire", page_text(response))
         # A badge for a seat, none for a cancelled registration
@@ -736,7 +736,7 @@ class PortalEventRouteTestCase(PortalClientMixin, RouteTestCase):
         block, = tree.xpath('//section[@aria-labelledby="block-events"]')
         text = ' '.join(block.text_content().split())
         self.assertIn("Webinaire énergie", text)
-        self.assertIn("Marie Maire (Inscrite)", text)
+        self.assertIn("Marie Maire (inscription enregistrée)", text)
         self.assertIn("Salon des maires", text)
         self.assertNotIn("Alice", text)
         block, = tree.xpath(
