@@ -653,6 +653,7 @@ def setup_events(config, say):
         Event.save(to_open)
         Event.click(to_open, 'open')
         say(f"{len(to_open)} events created and opened")
+    date_stand_commitment(config, say)
     persons = Party.find([
             ('name', '=', OFFICIALS[0][1]), ('kind', '=', 'person')])
     webinars = Event.find([('series', '=', series.id)],
@@ -666,6 +667,29 @@ def setup_events(config, say):
         registration.save()
         say(f"{persons[0].name} registered to {webinars[0].name}")
     register_partner_staff(config, say)
+
+
+def date_stand_commitment(config, say):
+    """Give the partner's stand its trade show's day, as the staff does
+    once the show is planned"""
+    from proteus import Model
+    Commitment = Model.get(
+        'association.convention.commitment', config=config)
+    Event = Model.get('association.event', config=config)
+    shows = Event.find([('name', '=', TRADE_SHOW)], limit=1)
+    if not shows:
+        return
+    day = shows[0].start.date()
+    commitments = Commitment.find([
+            ('benefit', '=', 'stand'),
+            ('convention.parties.name', '=', PARTNER),
+            ('due_date', '!=', day),
+            ])
+    for commitment in commitments:
+        commitment.due_date = day
+    if commitments:
+        Commitment.save(commitments)
+        say(f"Stand of {PARTNER} due on the day of the trade show")
 
 
 def register_partner_staff(config, say):

@@ -198,6 +198,13 @@ class Event(Workflow, ModelSQL, ModelView):
         fields.Integer("Waiting"), 'get_counts')
     seats_left = fields.Function(
         fields.Integer("Seats Left"), 'get_counts')
+    registration_open = fields.Function(
+        fields.Boolean(
+            "Registration Open",
+            help="Whether the organisations can register from the portal "
+            "now: the event is open and not started, its registration "
+            "opened and not closed."),
+        'get_registration_open', searcher='search_registration_open')
     replaced_by = fields.Many2One(
         'association.event', "Replaced by", readonly=True,
         states={
@@ -325,6 +332,46 @@ class Event(Workflow, ModelSQL, ModelView):
     @classmethod
     def search_rec_name(cls, name, clause):
         return [('name', *clause[1:])]
+
+    @staticmethod
+    def _registration_open_domain():
+        now = dt.datetime.now()
+        return [
+            ('state', '=', 'open'),
+            ('start', '>', now),
+            ['OR',
+                ('registration_start', '=', None),
+                ('registration_start', '<=', now),
+                ],
+            ['OR',
+                ('registration_end', '=', None),
+                ('registration_end', '>=', now),
+                ],
+            ]
+
+    def get_registration_open(self, name):
+        now = dt.datetime.now()
+        return (self.state == 'open'
+            and self.start > now
+            and (not self.registration_start
+                or self.registration_start <= now)
+            and (not self.registration_end
+                or self.registration_end >= now))
+
+    @classmethod
+    def search_registration_open(cls, name, clause):
+        _, operator, value = clause[:3]
+        if operator not in {'=', '!='}:
+            raise ValueError(operator)
+        if (operator == '=') == bool(value):
+            return cls._registration_open_domain()
+        now = dt.datetime.now()
+        return ['OR',
+            ('state', '!=', 'open'),
+            ('start', '<=', now),
+            ('registration_start', '>', now),
+            ('registration_end', '<', now),
+            ]
 
     @classmethod
     def get_counts(cls, events, names):

@@ -53,6 +53,10 @@ ORIGINS = [
     ('import', "Import"),
     ('portal', "Portal"),
     ]
+# The states in which a registration can be cancelled
+CANCELLABLE = ['waiting', 'registered', 'confirmed']
+# The states of the registrations that get a badge
+BADGE_STATES = ['registered', 'confirmed', 'attended']
 # Letters and digits that cannot be mistaken for one another
 CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
 CODE_LENGTH = 10
@@ -193,8 +197,7 @@ class Registration(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 'cancel': {
-                    'invisible': ~Eval('state').in_(
-                        ['waiting', 'registered', 'confirmed']),
+                    'invisible': ~Eval('state').in_(CANCELLABLE),
                     'depends': ['state'],
                     },
                 'send_confirmation': {
@@ -210,6 +213,18 @@ class Registration(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_state(cls):
         return 'registered'
+
+    @property
+    def cancellable(self):
+        "Whether the organisation can still cancel the registration"
+        return (self.state in CANCELLABLE
+            and self.event.start > dt.datetime.now())
+
+    @property
+    def badge_printable(self):
+        "Whether the registration has a badge to print"
+        return (self.state in BADGE_STATES
+            and self.event.state != 'cancelled')
 
     @classmethod
     def default_role(cls):
@@ -764,7 +779,7 @@ class SeriesRegistration(Workflow, ModelSQL, ModelView):
         Registration = pool.get('association.event.registration')
         Registration.cancel([
                 r for s in series_registrations for r in s.registrations
-                if r.state in {'waiting', 'registered', 'confirmed'}])
+                if r.state in CANCELLABLE])
 
 
 class CheckInStart(ModelView):

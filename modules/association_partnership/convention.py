@@ -589,7 +589,11 @@ class Convention(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create_benefit_commitments(cls, conventions):
-        "Turn the benefits of the level into commitments of the association"
+        """Turn the benefits of the level into commitments of the association
+
+        They are due by the end of the convention, over which the
+        association delivers them; the staff sets an earlier date where a
+        benefit belongs to an event (a stand at the trade show)."""
         pool = Pool()
         Commitment = pool.get('association.convention.commitment')
         commitments = []
@@ -605,7 +609,8 @@ class Convention(Workflow, ModelSQL, ModelView):
                         side='association',
                         benefit=benefit,
                         description=description,
-                        due_date=convention.start_date,
+                        due_date=(
+                            convention.end_date or convention.start_date),
                         owner=convention.owner,
                         state='todo'))
         Commitment.save(commitments)

@@ -13,16 +13,14 @@ from sql import Null, Union
 
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
+from trytond.modules.association_event.registration import CANCELLABLE
 from trytond.transaction import Transaction
 
+from .page import reach
 from .portal import Block, Section, transaction_cache
 
 # The number of records a dashboard block lists
 BLOCK_SIZE = 5
-# The states of the registrations an organisation can still cancel
-CANCELLABLE = ['waiting', 'registered', 'confirmed']
-# The states of the registrations that print a badge
-BADGE_STATES = ['registered', 'confirmed', 'attended']
 
 
 def now():
@@ -75,18 +73,8 @@ def organisation_persons(organisation):
 
 def open_events_domain(organisation):
     "Return the domain of the events the organisation can register to"
-    time = now()
     return [
-        ('state', '=', 'open'),
-        ('start', '>', time),
-        ['OR',
-            ('registration_start', '=', None),
-            ('registration_start', '<=', time),
-            ],
-        ['OR',
-            ('registration_end', '=', None),
-            ('registration_end', '>=', time),
-            ],
+        ('registration_open', '=', True),
         # The sittings of a commission are for its members
         ['OR',
             ('commission', '=', None),
@@ -95,13 +83,30 @@ def open_events_domain(organisation):
         ]
 
 
+@reach('association.event')
 def visible_events_domain(organisation):
     """Return the domain of the events the organisation can see:
-    those open to it and those it has registrations to"""
+    those open to it, those it has registrations to, the speed meetings
+    it may join or know it could not and the sittings of its
+    commissions"""
     return ['OR',
         open_events_domain(organisation),
         ('registrations.organisation', '=', organisation.id),
+        [
+            ('kind', '=', 'speed_meeting'),
+            ('state', 'in', ['open', 'closed']),
+            ],
+        [
+            ('commission', 'in', organisation_commission_ids(organisation)),
+            ('state', '!=', 'draft'),
+            ],
         ]
+
+
+@reach('association.event.registration')
+def registration_domain(organisation):
+    "Return the domain of the registrations made for the organisation"
+    return [('organisation', '=', organisation.id)]
 
 
 def _commission_members_query(organisation, *columns):
@@ -133,6 +138,12 @@ def organisation_commission_members(organisation):
     cursor = Transaction().connection.cursor()
     cursor.execute(*_commission_members_query(organisation, 'id'))
     return Member.browse(sorted(i for i, in cursor))
+
+
+@reach('association.commission')
+def commission_domain(organisation):
+    "Return the domain of the commissions the organisation sits in"
+    return [('id', 'in', organisation_commission_ids(organisation))]
 
 
 def organisation_commission_ids(organisation):

@@ -12,7 +12,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .page import environment
+from .page import environment, reach
 from .portal import Block, Section, exists
 
 # Number of ids in one IN clause
@@ -33,6 +33,7 @@ def format_amount(amount, currency):
 environment.filters['amount_currency'] = format_amount
 
 
+@reach('account.invoice')
 def invoice_domain(organisation):
     "The domain of the customer invoices the organisation sees"
     return [

@@ -6,6 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 
+from .page import reach
 from .portal import Block, Section, exists
 
 # The kinds of party on each side of a speed meeting: the companies offer
@@ -16,6 +17,7 @@ COMMUNE_KINDS = {'commune', 'epci', 'ept'}
 # The number of requests and meetings shown on the dashboard
 DASHBOARD_LIMIT = 5
 MESSAGE_SIZE = 2000
+OTHER_SIDE = {'company': 'commune', 'commune': 'company'}
 
 
 def organisation_side(organisation):
@@ -24,6 +26,57 @@ def organisation_side(organisation):
         return 'company'
     elif organisation.kind in COMMUNE_KINDS:
         return 'commune'
+
+
+@reach('association.matchmaking.participant')
+def participant_domain(organisation):
+    "The participations of the organisation in speed meetings"
+    return [
+        ('party', '=', organisation.id),
+        ('event.kind', '=', 'speed_meeting'),
+        ]
+
+
+@reach('counterpart', model='association.matchmaking.participant')
+def counterpart_domain(organisation):
+    """The participants of the other side in the speed meetings the
+    organisation takes part in"""
+    side = organisation_side(organisation)
+    return [
+        ('side', '=', OTHER_SIDE.get(side)),
+        ('event.kind', '=', 'speed_meeting'),
+        ('event.meeting_participants.party', '=', organisation.id),
+        ]
+
+
+@reach('association.matchmaking.request')
+def request_domain(organisation):
+    "The requests the organisation sent or received"
+    return ['OR',
+        ('requester.party', '=', organisation.id),
+        ('requested.party', '=', organisation.id),
+        ]
+
+
+@reach('association.matchmaking.meeting')
+def meeting_domain(organisation):
+    "The meetings of the organisation"
+    return ['OR',
+        ('request.requester.party', '=', organisation.id),
+        ('request.requested.party', '=', organisation.id),
+        ]
+
+
+@reach('association.matchmaking.solution', active_test=False)
+def solution_domain(organisation):
+    "The solutions of the company, withdrawn ones too"
+    return [('company', '=', organisation.id)]
+
+
+@reach('association.matchmaking.need', active_test=False)
+def need_domain(organisation):
+    "The needs of the commune, withdrawn ones too"
+    return [('commune', '=', organisation.id)]
 
 
 def other_participant(meeting, organisation):

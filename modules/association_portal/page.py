@@ -12,7 +12,9 @@ import datetime
 import hashlib
 import hmac
 import logging
+import mimetypes
 import os
+import re
 import secrets
 import urllib.parse
 from collections import namedtuple
@@ -139,14 +141,43 @@ environment.filters['datetime'] = format_datetime
 
 # The pages declared by route(), for the tests that try every one of them
 Route = namedtuple(
-    'Route', ['path', 'methods', 'login', 'requires', 'csrf'])
+    'Route', ['path', 'methods', 'login', 'requires', 'csrf', 'records'])
 ROUTES = []
+# The ids of records in the paths
+ID_ARGUMENT = re.compile(r'<id:(\w+)>')
+
+# What an organisation reaches in the portal, by name (the model's name
+# unless the model is reached in several ways)
+Reach = namedtuple('Reach', ['model', 'domain', 'active_test'])
+REACHES = {}
 
 
-def session_timeout():
-    import trytond.config as config
-    return datetime.timedelta(seconds=config.getint(
-            'session', 'web_timeout', default=30 * 24 * 60 * 60))
+def reach(name, model=None, active_test=True):
+    """Declare the decorated function as the domain of the records that an
+    organisation reaches: domain(organisation)
+
+    model: the model of the records, the name by default
+    active_test: False to reach the inactive records too"""
+    def decorator(func):
+        REACHES[name] = Reach(model or name, func, active_test)
+        return func
+    return decorator
+
+
+def download(content, filename, content_type=None):
+    """Return the response that downloads the content (bytes or text) as
+    filename; neither the browser nor a proxy keeps it"""
+    if isinstance(content, str):
+        content = content.encode('utf-8')
+    if content_type is None:
+        content_type = (mimetypes.guess_type(filename)[0]
+            or 'application/octet-stream')
+    response = Response(bytes(content), content_type=content_type)
+    response.headers['Content-Disposition'] = (
+        "attachment; filename*=UTF-8''%s"
+        % urllib.parse.quote(filename, safe=''))
+    response.headers['Cache-Control'] = 'no-store'
+    return response
 
 
 class Page:
@@ -184,6 +215,21 @@ class Page:
         self.refresh_key = None
         self._reset()
 
+    def record(self, name, value, field='id'):
+        """Return the record that the organisation reaches (see reach())
+        whose field is value, or raise NotFound"""
+        reach = REACHES[name]
+        Model = self.pool.get(reach.model)
+        with Transaction().set_context(active_test=reach.active_test):
+            records = Model.search([
+                    (field, '=', value),
+                    reach.domain(self.organisation),
+                    ], limit=1)
+        if not records:
+            raise NotFound()
+        record, = records
+        return record
+
     def url(self, path='/', **params):
         url = self.base + path
         params = {k: v for k, v in params.items() if v is not None}
@@ -204,45 +250,22 @@ class Page:
         if not key:
             return None
         Session = self.pool.get('web.user.session')
-        User = self.pool.get('web.user')
-        session = Session.__table__()
-        user = User.__table__()
-        cursor = Transaction().connection.cursor()
-        # Every page asks: one query rather than the search of the session
-        # and the reads of the session and its user
-        cursor.execute(*session.join(
-                user, condition=session.user == user.id).select(
-                session.id, session.create_date, session.write_date,
-                user.id, user.active, user.organisation, user.email,
-                user.party,
-                where=session.key == key, limit=1))
-        row = cursor.fetchone()
-        if not row:
+        sessions = Session.search([('key', '=', key)], limit=1)
+        if not sessions:
             return None
-        (session_id, created, written, user_id, active, organisation, email,
-            party) = row
-        last_modified = written or created
-        now = datetime.datetime.now()
-        # As web.user.session's expired
-        expired = abs(last_modified - now) > Session.timeout()
-        if expired or not active or not organisation:
+        session, = sessions
+        user = session.user
+        if session.expired or not user.active or not user.organisation:
             if not Transaction().readonly:
-                Session.delete([Session(session_id)])
+                Session.delete([session])
             return None
-        if now - last_modified > min(
-                session_timeout() / 10, datetime.timedelta(minutes=5)):
+        # Push back the expiry once in a while, not on every page
+        if (datetime.datetime.now() - session.last_modified_at) > min(
+                Session.timeout() / 10, datetime.timedelta(minutes=5)):
             self.refresh_key = key
-        # Keep what the pages read of the user in the transaction's cache,
-        # as a search does, rather than reading all its columns again
-        Transaction().get_cache()[User.__name__][user_id]._update({
-                'active': active,
-                'organisation': organisation,
-                'email': email,
-                'party': party,
-                })
-        self._session = Session(session_id)
+        self._session = session
         self._session_key = key
-        self._user = User(user_id)
+        self._user = user
         return self._session
 
     @property
@@ -388,7 +411,9 @@ class Page:
             logger.debug("Cannot refresh the portal session", exc_info=True)
 
 
-def route(path, methods=None, login=True, requires=(), csrf=True):
+def route(
+        path, methods=None, login=True, requires=(), csrf=True,
+        records=None):
     """Declare a page of the portal at /<database>/portal<path>
 
     login: the page needs a signed-in web user (else GET redirects to the
@@ -396,9 +421,18 @@ def route(path, methods=None, login=True, requires=(), csrf=True):
     requires: the names of the models the page uses; the page answers 404
     in a database where their module is not activated.
     csrf: a POST must carry the CSRF token (only pages that change nothing
-    may go without)."""
+    may go without).
+    records: for each <id:name> of the path, the reach (see reach()) of
+    the record it names, or the reach and the field of the record that
+    the id is (by default its id): the page receives the record, or the
+    visitor gets 404 when his organisation does not reach it."""
     methods = list(methods or ['GET'])
     requires = ('association.portal',) + tuple(requires)
+    records = {
+        name: (value, 'id') if isinstance(value, str) else tuple(value)
+        for name, value in (records or {}).items()}
+    # No page finds a record of the path by itself
+    assert set(ID_ARGUMENT.findall(path)) == set(records), path
 
     def decorator(func):
 
@@ -425,6 +459,8 @@ def route(path, methods=None, login=True, requires=(), csrf=True):
                         and not page.check_csrf()):
                     response = page.error(403, reason='csrf')
                 else:
+                    for name, (reach, field) in records.items():
+                        kwargs[name] = page.record(reach, kwargs[name], field)
                     response = func(page, **kwargs)
             except (UserError, UserWarning) as exception:
                 transaction.rollback()
@@ -464,7 +500,8 @@ def route(path, methods=None, login=True, requires=(), csrf=True):
 
         app.route(
             '/<database_name>/portal' + path, methods=methods)(endpoint)
-        ROUTES.append(Route(path, tuple(methods), login, requires, csrf))
+        ROUTES.append(Route(
+                path, tuple(methods), login, requires, csrf, records))
         return func
     return decorator
 

@@ -5,6 +5,7 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 
+from .page import reach
 from .portal import Block, Section, exists
 
 # The conventions a partner sees: the drafts are the association's own
@@ -16,6 +17,7 @@ PRINTABLE_STATES = {'signed', 'active', 'expired', 'terminated'}
 CURRENT_STATES = ['signed', 'active']
 
 
+@reach('association.convention')
 def convention_domain(organisation):
     "The domain of the conventions the organisation sees"
     return [

@@ -10,6 +10,8 @@ from trytond.model import Model
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from .page import reach
+
 # A section of the portal: an entry of its menu.
 # key: a short identifier (also used to mark the current page)
 # title: the translated title shown in the menu
@@ -24,6 +26,15 @@ Block = namedtuple('Block', ['key', 'template', 'values', 'sequence'])
 CONTACT_TYPES = ['email', 'phone', 'mobile', 'website']
 
 _transaction_caches = WeakKeyDictionary()
+
+
+@reach('party.contact_mechanism')
+def contact_domain(organisation):
+    "The domain of the contact mechanisms the organisation edits"
+    return [
+        ('party', '=', organisation.id),
+        ('type', 'in', CONTACT_TYPES),
+        ]
 
 
 def transaction_cache(name):

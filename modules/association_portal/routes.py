@@ -316,21 +316,6 @@ def organisation_logo_delete(page):
     return page.redirect('/organisation', notice='logo_deleted')
 
 
-def _contact(page, contact_id):
-    "Return the contact mechanism of the user's organisation or raise 404"
-    pool = page.pool
-    ContactMechanism = pool.get('party.contact_mechanism')
-    contacts = ContactMechanism.search([
-            ('id', '=', contact_id),
-            ('party', '=', page.organisation.id),
-            ('type', 'in', CONTACT_TYPES),
-            ], limit=1)
-    if not contacts:
-        raise NotFound()
-    contact, = contacts
-    return contact
-
-
 def _set_contact(contact, form):
     type_ = form.get('type', '')
     value = form.get('value', '').strip()
@@ -375,9 +360,9 @@ def contact_create(page):
     return page.redirect('/organisation', notice='contact_added')
 
 
-@route('/organisation/contacts/<id:contact>', methods=['POST'])
+@route('/organisation/contacts/<id:contact>', methods=['POST'],
+    records={'contact': 'party.contact_mechanism'})
 def contact_save(page, contact):
-    contact = _contact(page, contact)
     try:
         _set_contact(contact, page.request.form)
         contact.save()
@@ -386,11 +371,11 @@ def contact_save(page, contact):
     return page.redirect('/organisation', notice='contact_saved')
 
 
-@route('/organisation/contacts/<id:contact>/delete', methods=['POST'])
+@route('/organisation/contacts/<id:contact>/delete', methods=['POST'],
+    records={'contact': 'party.contact_mechanism'})
 def contact_delete(page, contact):
     pool = page.pool
     ContactMechanism = pool.get('party.contact_mechanism')
-    contact = _contact(page, contact)
     ContactMechanism.delete([contact])
     return page.redirect('/organisation', notice='contact_deleted')
 

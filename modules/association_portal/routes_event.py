@@ -8,19 +8,19 @@ those it has registrations to; its registrations are those made for it
 persons, is a member in office.  Any other id answers 404."""
 import mimetypes
 import re
-import urllib.parse
+
+from werkzeug.exceptions import NotFound
 
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
-from trytond.protocols.wrappers import Response
+from trytond.modules.association_event.registration import CANCELLABLE
 from trytond.transaction import Transaction
-from werkzeug.exceptions import NotFound
 
 from .event import (
-    BADGE_STATES, CANCELLABLE, now, open_events_domain,
+    now, open_events_domain, organisation_commission_ids,
     organisation_commission_members, organisation_person_ids,
-    organisation_persons, visible_events_domain)
-from .page import parse_id, route
+    organisation_persons)
+from .page import download, parse_id, route
 
 # A light check: the address is checked for real when mail is sent to it
 EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
@@ -34,44 +34,6 @@ MINUTES_TYPES = {
     }
 EVENT_MODELS = ['association.event', 'association.event.registration']
 COMMISSION_MODELS = ['association.commission']
-
-
-def _event(page, event_id):
-    "Return the event the organisation sees or raise 404"
-    Event = page.pool.get('association.event')
-    events = Event.search([
-            ('id', '=', event_id),
-            visible_events_domain(page.organisation),
-            ], limit=1)
-    if not events:
-        raise NotFound()
-    event, = events
-    return event
-
-
-def _registration(page, registration_id, states=None):
-    "Return the registration of the organisation or raise 404"
-    Registration = page.pool.get('association.event.registration')
-    domain = [
-        ('id', '=', registration_id),
-        ('organisation', '=', page.organisation.id),
-        ]
-    if states is not None:
-        domain.append(('state', 'in', states))
-    registrations = Registration.search(domain, limit=1)
-    if not registrations:
-        raise NotFound()
-    registration, = registrations
-    return registration
-
-
-def _download(data, content_type, filename):
-    response = Response(bytes(data), content_type=content_type)
-    response.headers['Content-Disposition'] = (
-        "attachment; filename*=UTF-8''%s"
-        % urllib.parse.quote(filename, safe=''))
-    response.headers['Cache-Control'] = 'private, no-store'
-    return response
 
 
 def _filename(text):
@@ -120,15 +82,13 @@ def _render_event(page, event, status=200, errors=None, form=None):
         persons=persons,
         form=form,
         errors=errors or [],
-        cancellable=CANCELLABLE,
-        badge_states=BADGE_STATES,
-        now=now(),
         notice=page.request.args.get('notice'))
 
 
-@route('/events/<id:event>', requires=EVENT_MODELS)
+@route('/events/<id:event>', requires=EVENT_MODELS,
+    records={'event': 'association.event'})
 def event(page, event):
-    return _render_event(page, _event(page, event))
+    return _render_event(page, event)
 
 
 def _new_person(page, name, email, persons):
@@ -152,12 +112,12 @@ def _new_person(page, name, email, persons):
 
 
 @route('/events/<id:event>/register', methods=['POST'],
-    requires=EVENT_MODELS)
+    requires=EVENT_MODELS, records={'event': 'association.event'})
 def event_register(page, event):
     pool = page.pool
+    Event = pool.get('association.event')
     Registration = pool.get('association.event.registration')
     Party = pool.get('party.party')
-    event = _event(page, event)
     organisation = page.organisation
     request = page.request
     name = ' '.join(request.form.get('name', '').split())
@@ -179,7 +139,7 @@ def event_register(page, event):
         if not persons:
             raise UserError(gettext(
                     'association_portal.msg_event_no_person'))
-        if event.start <= now():
+        if not event.registration_open:
             raise UserError(gettext(
                     'association_event.msg_registration_closed',
                     event=event.rec_name))
@@ -194,7 +154,7 @@ def event_register(page, event):
     except UserError as exception:
         Transaction().rollback()
         return _render_event(
-            page, _event(page, event.id), status=400,
+            page, Event(event.id), status=400,
             errors=[exception.message], form=form)
     waiting = any(r.state == 'waiting' for r in registrations)
     return page.redirect(
@@ -215,17 +175,14 @@ def registrations(page):
     return page.render(
         'event_registrations.html',
         coming=coming, past=past,
-        cancellable=CANCELLABLE,
-        badge_states=BADGE_STATES,
-        now=time,
         notice=page.request.args.get('notice'))
 
 
 @route('/registrations/<id:registration>/cancel', methods=['POST'],
-    requires=EVENT_MODELS)
+    requires=EVENT_MODELS,
+    records={'registration': 'association.event.registration'})
 def registration_cancel(page, registration):
     Registration = page.pool.get('association.event.registration')
-    registration = _registration(page, registration)
     event = registration.event
     if registration.state not in CANCELLABLE:
         raise UserError(gettext(
@@ -233,7 +190,7 @@ def registration_cancel(page, registration):
                 person=registration.person.rec_name,
                 event=event.rec_name,
                 state=registration.state_string))
-    if event.start <= now():
+    if not registration.cancellable:
         raise UserError(gettext(
                 'association_portal.msg_event_cancel_started',
                 person=registration.person.rec_name,
@@ -246,27 +203,28 @@ def registration_cancel(page, registration):
 
 
 @route('/registrations/<id:registration>/badge.pdf',
-    requires=EVENT_MODELS)
+    requires=EVENT_MODELS,
+    records={'registration': 'association.event.registration'})
 def registration_badge(page, registration):
     pool = page.pool
     Badge = pool.get('association.event.registration.badge', type='report')
-    registration = _registration(page, registration, states=BADGE_STATES)
-    if registration.event.state == 'cancelled':
+    if not registration.badge_printable:
         raise NotFound()
     extension, data, _, _ = Badge.execute([registration.id], {})
-    return _download(
-        data, 'application/pdf',
-        'badge-%s.%s' % (_filename(registration.person.name), extension))
+    return download(
+        data, 'badge-%s.%s' % (_filename(registration.person.name), extension),
+        'application/pdf')
 
 
 @route('/registrations/<id:registration>/calendar.ics',
-    requires=EVENT_MODELS)
+    requires=EVENT_MODELS,
+    records={'registration': 'association.event.registration'})
 def registration_calendar(page, registration):
-    registration = _registration(
-        page, registration, states=CANCELLABLE + ['attended', 'absent'])
-    return _download(
-        registration.get_ics(), 'text/calendar; charset=utf-8',
-        '%s.ics' % _filename(registration.event.name))
+    if registration.state == 'cancelled':
+        raise NotFound()
+    return download(
+        registration.get_ics(), '%s.ics' % _filename(registration.event.name),
+        'text/calendar; charset=utf-8')
 
 
 def _commissions(page):
@@ -299,46 +257,40 @@ def committees(page):
         next_sittings=next_sittings)
 
 
-def _sittings(page, commission_ids, sitting_id=None):
+def _sittings(page, commission):
+    "Return the sittings of the commission, the latest first"
     Event = page.pool.get('association.event')
-    domain = [
-        ('commission', 'in', commission_ids),
-        ('kind', '=', 'committee_meeting'),
-        ('state', '!=', 'draft'),
-        ]
-    if sitting_id is not None:
-        domain.append(('id', '=', sitting_id))
-    return Event.search(domain, order=[('start', 'DESC'), ('id', 'DESC')])
+    return Event.search([
+            ('commission', '=', commission.id),
+            ('kind', '=', 'committee_meeting'),
+            ('state', '!=', 'draft'),
+            ], order=[('start', 'DESC'), ('id', 'DESC')])
 
 
-@route('/committees/<id:commission>', requires=COMMISSION_MODELS)
+@route('/committees/<id:commission>', requires=COMMISSION_MODELS,
+    records={'commission': 'association.commission'})
 def committee(page, commission):
     page.section = 'committees'
-    commissions = _commissions(page)
-    for record, members in commissions.items():
-        if record.id == commission:
-            break
-    else:
-        raise NotFound()
-    sittings = _sittings(page, [record.id])
+    members = _commissions(page)[commission]
+    sittings = _sittings(page, commission)
     time = now()
     return page.render(
         'committee_detail.html',
-        commission=record,
+        commission=commission,
         members=members,
         coming=[s for s in reversed(sittings) if s.end >= time],
         past=[s for s in sittings if s.end < time])
 
 
 @route('/committees/sittings/<id:sitting>/minutes',
-    requires=COMMISSION_MODELS)
+    requires=COMMISSION_MODELS, records={'sitting': 'association.event'})
 def committee_minutes(page, sitting):
-    commissions = _commissions(page)
-    sittings = _sittings(
-        page, [c.id for c in commissions], sitting_id=sitting)
-    if not sittings or not sittings[0].minutes:
+    # Only the sittings of the commissions it sits in today
+    if (sitting.kind != 'committee_meeting' or not sitting.commission
+            or sitting.commission.id not in organisation_commission_ids(
+                page.organisation)
+            or sitting.state == 'draft' or not sitting.minutes):
         raise NotFound()
-    sitting, = sittings
     filename = sitting.minutes_filename or (
         'compte-rendu-%s' % _filename(sitting.rec_name))
     content_type, _ = mimetypes.guess_type(filename)
@@ -346,4 +298,4 @@ def committee_minutes(page, sitting):
         content_type = 'application/octet-stream'
     elif content_type == 'text/plain':
         content_type = 'text/plain; charset=utf-8'
-    return _download(sitting.minutes, content_type, filename)
+    return download(sitting.minutes, filename, content_type)

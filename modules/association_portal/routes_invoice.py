@@ -4,17 +4,11 @@
 
 The organisation sees its customer invoices once posted (never the drafts)
 and downloads the document the association sent."""
-import mimetypes
-import urllib.parse
-
-from werkzeug.exceptions import NotFound
-
-from trytond.protocols.wrappers import Response
 from trytond.report.report import FORMAT2EXT, MIMETYPES
 from trytond.transaction import Transaction
 
-from .invoice import InvoiceSummary, invoice_domain, organisation_invoices
-from .page import route
+from .invoice import InvoiceSummary, organisation_invoices
+from .page import download, route
 
 
 @route('/invoices', requires=['account.invoice'])
@@ -24,18 +18,6 @@ def invoices(page):
     return page.render(
         'invoices.html', invoices=summaries,
         totals=InvoiceSummary.totals(summaries))
-
-
-def get_invoice(page, invoice_id):
-    "Return the invoice of the organisation or raise 404"
-    Invoice = page.pool.get('account.invoice')
-    invoices = Invoice.search(
-        invoice_domain(page.organisation) + [('id', '=', invoice_id)],
-        limit=1)
-    if not invoices:
-        raise NotFound()
-    invoice, = invoices
-    return invoice
 
 
 def invoice_document(page, invoice):
@@ -61,24 +43,15 @@ def invoice_document(page, invoice):
 
 
 def document_response(content, format_, name):
-    "Return the response that downloads the document"
-    if isinstance(content, str):
-        content = content.encode('utf-8')
+    "Return the response that downloads the document of a report"
     extension = FORMAT2EXT.get(format_, format_)
     filename = '%s.%s' % (name.replace('/', '-'), extension)
-    mimetype = (MIMETYPES.get(format_)
-        or mimetypes.guess_type(filename)[0]
-        or 'application/octet-stream')
-    response = Response(bytes(content), content_type=mimetype)
-    response.headers['Content-Disposition'] = (
-        "attachment; filename*=UTF-8''%s" % urllib.parse.quote(filename))
-    response.headers['Cache-Control'] = 'no-store'
-    return response
+    return download(content, filename, MIMETYPES.get(format_))
 
 
-@route('/invoices/<id:invoice>/pdf', requires=['account.invoice'])
+@route('/invoices/<id:invoice>/pdf', requires=['account.invoice'],
+    records={'invoice': 'account.invoice'})
 def invoice_pdf(page, invoice):
-    invoice = get_invoice(page, invoice)
     format_, content = invoice_document(page, invoice)
     return document_response(
         content, format_, invoice.number or str(invoice.id))

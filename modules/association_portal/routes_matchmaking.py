@@ -7,7 +7,6 @@ it takes part in, the organisation browses the other side, sends meeting
 requests, answers those it receives and reads its agenda.  Every record is
 searched through the organisation of the web user: an id of another
 organisation's record answers like an unknown one (404)."""
-import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -15,11 +14,10 @@ from werkzeug.exceptions import NotFound
 
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
-from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
-from .matchmaking import MESSAGE_SIZE, organisation_side
-from .page import parse_id, route
+from .matchmaking import MESSAGE_SIZE, OTHER_SIDE, organisation_side
+from .page import download, parse_id, route
 from .routes import _themes
 
 EVENT = 'association.event'
@@ -33,7 +31,6 @@ REQUIRES = [EVENT, PARTICIPANT, SOLUTION, NEED, REQUEST, MEETING]
 ANSWERABLE = ['draft', 'open', 'closed']
 PRIORITIES = ['1', '2', '3']
 BUDGET_HORIZONS = ['current_year', 'next_year', 'multi_year']
-OTHER_SIDE = {'company': 'commune', 'commune': 'company'}
 
 
 def _field_string(Model, name):
@@ -93,48 +90,14 @@ def _side(page):
 
 def _joinable_domain():
     "The domain of the speed meetings an organisation can join now"
-    now = dt.datetime.now()
     return [
         ('kind', '=', 'speed_meeting'),
-        ('state', '=', 'open'),
-        ['OR',
-            ('registration_start', '=', None),
-            ('registration_start', '<=', now),
-            ],
-        ['OR',
-            ('registration_end', '=', None),
-            ('registration_end', '>=', now),
-            ],
+        ('registration_open', '=', True),
         ]
 
 
-def _participant(page, event_id):
-    "Return the participant of the organisation in the event or answer 404"
-    Participant = page.pool.get(PARTICIPANT)
-    participants = Participant.search([
-            ('event', '=', event_id),
-            ('event.kind', '=', 'speed_meeting'),
-            ('party', '=', page.organisation.id),
-            ], limit=1)
-    if not participants:
-        raise NotFound()
-    participant, = participants
-    return participant
-
-
-def _other(page, participant, other_id):
-    """Return the participant of the other side of the event or answer 404
-    """
-    Participant = page.pool.get(PARTICIPANT)
-    others = Participant.search([
-            ('id', '=', other_id),
-            ('event', '=', participant.event.id),
-            ('side', '=', OTHER_SIDE[participant.side]),
-            ], limit=1)
-    if not others:
-        raise NotFound()
-    other, = others
-    return other
+# The path's id of a participation of the organisation is its event's
+PARTICIPATION = {'participant': (PARTICIPANT, 'event')}
 
 
 def _offers(pool, parties, side):
@@ -196,20 +159,14 @@ def speed_meetings(page):
 
 
 @route('/speed-meetings/<id:event>/join', methods=['POST'],
-    requires=REQUIRES)
+    requires=REQUIRES, records={'event': EVENT})
 def speed_meeting_join(page, event):
     pool = page.pool
-    Event = pool.get(EVENT)
     Participant = pool.get(PARTICIPANT)
     organisation = page.organisation
-    events = Event.search([
-            ('id', '=', event),
-            ('kind', '=', 'speed_meeting'),
-            ('state', 'in', ['open', 'closed']),
-            ], limit=1)
-    if not events:
+    if (event.kind != 'speed_meeting'
+            or event.state not in {'open', 'closed'}):
         raise NotFound()
-    event, = events
     if Participant.search([
                 ('event', '=', event.id),
                 ('party', '=', organisation.id),
@@ -218,7 +175,7 @@ def speed_meeting_join(page, event):
     side = organisation_side(organisation)
     if not side:
         raise UserError(gettext('association_portal.msg_matchmaking_no_side'))
-    if not Event.search([('id', '=', event.id)] + _joinable_domain()):
+    if not event.registration_open:
         raise UserError(gettext(
                 'association_portal.msg_matchmaking_join_closed',
                 event=event.rec_name))
@@ -234,13 +191,13 @@ def speed_meeting_join(page, event):
     return page.redirect('/speed-meetings/%d' % event.id, notice='joined')
 
 
-@route('/speed-meetings/<id:event>', requires=REQUIRES)
-def speed_meeting(page, event):
+@route('/speed-meetings/<id:participant>', requires=REQUIRES,
+    records=PARTICIPATION)
+def speed_meeting(page, participant):
     pool = page.pool
     Participant = pool.get(PARTICIPANT)
     Request = pool.get(REQUEST)
     page.section = 'matchmaking'
-    participant = _participant(page, event)
     event = participant.event
     other_side = OTHER_SIDE[participant.side]
     others = Participant.search([
@@ -311,35 +268,29 @@ def _render_participant(
         form=form, errors=errors or [], message_size=MESSAGE_SIZE)
 
 
-@route('/speed-meetings/<id:event>/participants/<id:other>',
-    requires=REQUIRES)
-def speed_meeting_participant(page, event, other):
-    participant = _participant(page, event)
-    other = _other(page, participant, other)
+@route('/speed-meetings/<id:participant>/participants/<id:other>',
+    requires=REQUIRES,
+    records=dict(PARTICIPATION, other='counterpart'))
+def speed_meeting_participant(page, participant, other):
+    if other.event != participant.event:
+        raise NotFound()
     return _render_participant(page, participant, other)
 
 
-@route('/speed-meetings/<id:event>/requests', methods=['POST'],
-    requires=REQUIRES)
-def request_create(page, event):
+@route('/speed-meetings/<id:participant>/requests', methods=['POST'],
+    requires=REQUIRES, records=PARTICIPATION)
+def request_create(page, participant):
     pool = page.pool
     Participant = pool.get(PARTICIPANT)
     Request = pool.get(REQUEST)
     Solution = pool.get(SOLUTION)
     Need = pool.get(NEED)
-    participant = _participant(page, event)
     event = participant.event
     form = page.request.form
-    requested = parse_id(form.get('requested'))
     # A participant of the same side is not offered: unknown as any other
-    others = Participant.search([
-            ('id', '=', requested),
-            ('event', '=', event.id),
-            ('side', '=', OTHER_SIDE[participant.side]),
-            ], limit=1) if requested else []
-    if not others:
+    other = page.record('counterpart', parse_id(form.get('requested')))
+    if other.event != event:
         raise NotFound()
-    other, = others
     submitted = {
         'priority': form.get('priority', '2'),
         'message': form.get('message', '').strip(),
@@ -384,12 +335,12 @@ def request_create(page, event):
         '/speed-meetings/%d/requests' % event.id, notice='request_sent')
 
 
-@route('/speed-meetings/<id:event>/requests', requires=REQUIRES)
-def requests(page, event):
+@route('/speed-meetings/<id:participant>/requests', requires=REQUIRES,
+    records=PARTICIPATION)
+def requests(page, participant):
     pool = page.pool
     Request = pool.get(REQUEST)
     page.section = 'matchmaking'
-    participant = _participant(page, event)
     order = [('id', 'DESC')]
     received = Request.search([('requested', '=', participant.id)],
         order=order)
@@ -402,54 +353,51 @@ def requests(page, event):
         notice=page.request.args.get('notice'))
 
 
-def _received_request(page, request_id):
-    "Return the request addressed to the organisation or answer 404"
-    Request = page.pool.get(REQUEST)
-    requests = Request.search([
-            ('id', '=', request_id),
-            ('requested.party', '=', page.organisation.id),
-            ], limit=1)
-    if not requests:
+def _check_answerable(page, request):
+    "Check that the organisation can answer the request (or answer 404)"
+    if request.requested.party != page.organisation:
         raise NotFound()
-    request, = requests
     if request.event.state not in ANSWERABLE:
         raise UserError(gettext(
                 'association_portal.msg_matchmaking_answer_closed',
                 event=request.event.rec_name))
-    return request
 
 
-@route('/speed-meetings/requests/<id:request_id>/accept', methods=['POST'],
-    requires=REQUIRES)
-def request_accept(page, request_id):
+@route('/speed-meetings/requests/<id:meeting_request>/accept',
+    methods=['POST'], requires=REQUIRES,
+    records={'meeting_request': REQUEST})
+def request_accept(page, meeting_request):
+    # (The endpoint's argument request is werkzeug's request)
+    request = meeting_request
     Request = page.pool.get(REQUEST)
-    request = _received_request(page, request_id)
+    _check_answerable(page, request)
     Request.accept([request])
     return page.redirect(
         '/speed-meetings/%d/requests' % request.event.id, notice='accepted')
 
 
-@route('/speed-meetings/requests/<id:request_id>/decline', methods=['POST'],
-    requires=REQUIRES)
-def request_decline(page, request_id):
+@route('/speed-meetings/requests/<id:meeting_request>/decline',
+    methods=['POST'], requires=REQUIRES,
+    records={'meeting_request': REQUEST})
+def request_decline(page, meeting_request):
+    # (The endpoint's argument request is werkzeug's request)
+    request = meeting_request
     Request = page.pool.get(REQUEST)
-    request = _received_request(page, request_id)
+    _check_answerable(page, request)
     Request.decline([request])
     return page.redirect(
         '/speed-meetings/%d/requests' % request.event.id, notice='declined')
 
 
-@route('/speed-meetings/requests/<id:request_id>/withdraw', methods=['POST'],
-    requires=REQUIRES)
-def request_withdraw(page, request_id):
+@route('/speed-meetings/requests/<id:meeting_request>/withdraw',
+    methods=['POST'], requires=REQUIRES,
+    records={'meeting_request': REQUEST})
+def request_withdraw(page, meeting_request):
+    # (The endpoint's argument request is werkzeug's request)
+    request = meeting_request
     Request = page.pool.get(REQUEST)
-    requests = Request.search([
-            ('id', '=', request_id),
-            ('requester.party', '=', page.organisation.id),
-            ], limit=1)
-    if not requests:
+    if request.requester.party != page.organisation:
         raise NotFound()
-    request, = requests
     event = request.event
     if request.state != 'pending':
         raise UserError(gettext(
@@ -463,10 +411,10 @@ def request_withdraw(page, request_id):
 
 # Agenda
 
-@route('/speed-meetings/<id:event>/agenda', requires=REQUIRES)
-def agenda(page, event):
+@route('/speed-meetings/<id:participant>/agenda', requires=REQUIRES,
+    records=PARTICIPATION)
+def agenda(page, participant):
     page.section = 'matchmaking'
-    participant = _participant(page, event)
     event = participant.event
     meetings = [(m, m.other(participant)) for m in participant.meetings]
     return page.render(
@@ -475,54 +423,37 @@ def agenda(page, event):
         local=_local)
 
 
-def _download(data, content_type, filename):
-    response = Response(bytes(data), content_type=content_type)
-    response.headers['Content-Disposition'] = (
-        'attachment; filename="%s"' % filename)
-    return response
+@route('/speed-meetings/<id:participant>/agenda.ics', requires=REQUIRES,
+    records=PARTICIPATION)
+def agenda_ics(page, participant):
+    return download(
+        participant.get_ics(), 'agenda-%d.ics' % participant.event.id,
+        'text/calendar; charset=utf-8')
 
 
-@route('/speed-meetings/<id:event>/agenda.ics', requires=REQUIRES)
-def agenda_ics(page, event):
-    participant = _participant(page, event)
-    return _download(
-        participant.get_ics(), 'text/calendar; charset=utf-8',
-        'agenda-%d.ics' % participant.event.id)
-
-
-@route('/speed-meetings/<id:event>/agenda.pdf', requires=REQUIRES)
-def agenda_pdf(page, event):
+@route('/speed-meetings/<id:participant>/agenda.pdf', requires=REQUIRES,
+    records=PARTICIPATION)
+def agenda_pdf(page, participant):
     Agenda = page.pool.get('association.matchmaking.agenda', type='report')
-    participant = _participant(page, event)
     extension, data, _, _ = Agenda.execute([participant.id], {})
     if extension != 'pdf':
         raise NotFound()
-    return _download(
-        data, 'application/pdf', 'agenda-%d.pdf' % participant.event.id)
+    return download(
+        data, 'agenda-%d.pdf' % participant.event.id, 'application/pdf')
 
 
-@route('/speed-meetings/meetings/<id:meeting>.ics', requires=REQUIRES)
+@route('/speed-meetings/meetings/<id:meeting>.ics', requires=REQUIRES,
+    records={'meeting': MEETING})
 def meeting_ics(page, meeting):
-    Meeting = page.pool.get(MEETING)
     organisation = page.organisation
-    meetings = Meeting.search([
-            ('id', '=', meeting),
-            ['OR',
-                ('request.requester.party', '=', organisation.id),
-                ('request.requested.party', '=', organisation.id),
-                ],
-            ], limit=1)
-    if not meetings:
-        raise NotFound()
-    meeting, = meetings
     request = meeting.request
     if request.requester.party == organisation:
         participant = request.requester
     else:
         participant = request.requested
-    return _download(
-        meeting.get_ics(participant), 'text/calendar; charset=utf-8',
-        'rendez-vous-%d.ics' % meeting.id)
+    return download(
+        meeting.get_ics(participant), 'rendez-vous-%d.ics' % meeting.id,
+        'text/calendar; charset=utf-8')
 
 
 # Solutions and needs
@@ -543,22 +474,6 @@ class _Offers:
             return Model.search([
                     (cls.owner, '=', page.organisation.id),
                     ], order=[('active', 'DESC'), ('id', 'DESC')])
-
-    @classmethod
-    def get(cls, page, record_id):
-        "Return the record of the organisation or answer 404"
-        Model = page.pool.get(cls.model)
-        if organisation_side(page.organisation) != cls.side:
-            raise NotFound()
-        with Transaction().set_context(active_test=False):
-            records = Model.search([
-                    ('id', '=', record_id),
-                    (cls.owner, '=', page.organisation.id),
-                    ], limit=1)
-        if not records:
-            raise NotFound()
-        record, = records
-        return record
 
     @classmethod
     def check_side(cls, page):
@@ -599,7 +514,7 @@ class _Offers:
             Transaction().rollback()
             submitted = cls.submitted(page.request.form)
             if record.id is not None and record.id >= 0:
-                record = cls.get(page, record.id)
+                record = page.record(cls.model, record.id)
             else:
                 record = None
             return cls.render_form(
@@ -617,9 +532,8 @@ class _Offers:
         return values
 
     @classmethod
-    def set_active(cls, page, record_id, active):
+    def set_active(cls, page, record, active):
         Model = page.pool.get(cls.model)
-        record = cls.get(page, record_id)
         Model.write([record], {'active': active})
         return page.redirect(
             cls.path, notice='published' if active else 'withdrawn')
@@ -712,15 +626,19 @@ def _declare(offers, name):
         return offers.save(page, record)
 
     def edit(page, record):
-        return offers.render_form(page, offers.get(page, record))
+        offers.check_side(page)
+        return offers.render_form(page, record)
 
     def update(page, record):
-        return offers.save(page, offers.get(page, record))
+        offers.check_side(page)
+        return offers.save(page, record)
 
     def withdraw(page, record):
+        offers.check_side(page)
         return offers.set_active(page, record, False)
 
     def publish(page, record):
+        offers.check_side(page)
         return offers.set_active(page, record, True)
 
     path = offers.path
@@ -734,7 +652,10 @@ def _declare(offers, name):
             (publish, '/<id:record>/publish', ['POST']),
             ]:
         func.__name__ = func.__qualname__ = '%s_%s' % (name, func.__name__)
-        route(path + suffix, methods=methods, requires=REQUIRES)(func)
+        records = {'record': offers.model} if '<id:' in suffix else None
+        route(
+            path + suffix, methods=methods, requires=REQUIRES,
+            records=records)(func)
 
 
 _declare(_Solutions, 'solution')

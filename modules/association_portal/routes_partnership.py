@@ -24,24 +24,12 @@ def conventions(page):
         printable=PRINTABLE_STATES)
 
 
-def get_convention(page, convention_id):
-    "Return the convention of the organisation or raise 404"
-    Convention = page.pool.get('association.convention')
-    conventions = Convention.search(
-        convention_domain(page.organisation)
-        + [('id', '=', convention_id)], limit=1)
-    if not conventions:
-        raise NotFound()
-    convention, = conventions
-    return convention
-
-
-@route('/conventions/<id:convention>', requires=['association.convention'])
+@route('/conventions/<id:convention>', requires=['association.convention'],
+    records={'convention': 'association.convention'})
 def convention(page, convention):
     pool = page.pool
     Convention = pool.get('association.convention')
     page.section = 'conventions'
-    convention = get_convention(page, convention)
     organisation = page.organisation
     # The renewal chain, without the conventions the organisation does not
     # see (drafts or conventions of other parties)
@@ -68,11 +56,11 @@ def convention(page, convention):
 
 
 @route(
-    '/conventions/<id:convention>/pdf', requires=['association.convention'])
+    '/conventions/<id:convention>/pdf', requires=['association.convention'],
+    records={'convention': 'association.convention'})
 def convention_pdf(page, convention):
     pool = page.pool
     ConventionReport = pool.get('association.convention', type='report')
-    convention = get_convention(page, convention)
     if convention.state not in PRINTABLE_STATES:
         raise NotFound()
     format_, content, _, _ = ConventionReport.execute([convention.id], {})

@@ -206,6 +206,11 @@ class PortalTestCase(unittest.TestCase):
         "A partner registers people, pays, offers a solution, asks a meeting"
         page = self.page
         self.login(EMAIL, PASSWORD)
+        # The stand is due on the day of the show, not late a year before
+        expect(page.get_by_role('heading', name="Tableau de bord")
+            ).to_be_visible()
+        expect(page.locator('main')).not_to_contain_text(
+            "Engagements en retard")
         self.screenshot('portal-10-partner-dashboard')
 
         # Two people of the company registered to a webinar, one cancelled

@@ -16,9 +16,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 
 from .tools import (
-    EXTRAS, PortalClientMixin,
-    create_organisation, create_portal_user, form_values, page_text,
-    parse_html)
+    EXTRAS, PortalClientMixin, ReachTestMixin, create_organisation,
+    create_portal_user, form_values, page_text, parse_html)
 
 MINUTES = b'%PDF-1.4 minutes of the sitting'
 
@@ -30,7 +29,8 @@ def days(count, hour=9):
     return day + dt.timedelta(days=count)
 
 
-class PortalEventRouteTestCase(PortalClientMixin, RouteTestCase):
+class PortalEventRouteTestCase(
+        ReachTestMixin, PortalClientMixin, RouteTestCase):
     "Test the pages of the portal for the events and committees"
     module = 'association_portal'
     extras = EXTRAS

@@ -13,13 +13,13 @@ from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction, TransactionError
 
 from .tools import (
-    EXTRAS, PortalRouteTestMixin, add_address, create_invoice,
-    create_organisation, create_portal_user, document_text, get_account,
-    page_text, parse_html, pay_invoice, setup_accounting)
+    EXTRAS, PortalRouteTestMixin, ReachTestMixin, add_address,
+    create_invoice, create_organisation, create_portal_user, document_text,
+    get_account, page_text, parse_html, pay_invoice, setup_accounting)
 
 
 class InvoiceRouteTestCase(
-        PortalRouteTestMixin, test_tryton.RouteTestCase):
+        ReachTestMixin, PortalRouteTestMixin, test_tryton.RouteTestCase):
     "Test the pages of the invoices"
     module = 'association_portal'
     extras = EXTRAS

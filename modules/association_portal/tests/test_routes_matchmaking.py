@@ -16,9 +16,8 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from .tools import (
-    EXTRAS, PortalClientMixin,
-    create_organisation, create_portal_user, form_values, page_text,
-    parse_html)
+    EXTRAS, PortalClientMixin, ReachTestMixin, create_organisation,
+    create_portal_user, form_values, page_text, parse_html)
 
 ALICE = ('alice@energie-locale.example', 'alice-secret-1')
 CARLA = ('carla@mobilite-verte.example', 'carla-secret-1')
@@ -56,7 +55,8 @@ def _create_event(name, start, registration_end, participants):
     return event
 
 
-class MatchmakingRouteTestCase(PortalClientMixin, RouteTestCase):
+class MatchmakingRouteTestCase(
+        ReachTestMixin, PortalClientMixin, RouteTestCase):
     "Test the pages of the speed meetings"
     module = 'association_portal'
     extras = EXTRAS

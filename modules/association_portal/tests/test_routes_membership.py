@@ -13,13 +13,14 @@ from trytond.tests import test_tryton
 from trytond.transaction import Transaction
 
 from .tools import (
-    EXTRAS, PortalRouteTestMixin, add_address, create_invoice,
-    create_organisation, create_portal_user, create_service_product,
-    document_text, page_text, parse_html, pay_invoice, setup_accounting)
+    EXTRAS, PortalRouteTestMixin, ReachTestMixin, add_address,
+    create_invoice, create_organisation, create_portal_user,
+    create_service_product, document_text, page_text, parse_html,
+    pay_invoice, setup_accounting)
 
 
 class MembershipRouteTestCase(
-        PortalRouteTestMixin, test_tryton.RouteTestCase):
+        ReachTestMixin, PortalRouteTestMixin, test_tryton.RouteTestCase):
     "Test the pages of the dues"
     module = 'association_portal'
     extras = EXTRAS

@@ -13,13 +13,13 @@ from trytond.tests import test_tryton
 from trytond.transaction import Transaction
 
 from .tools import (
-    EXTRAS, PortalRouteTestMixin, add_address, create_organisation,
-    create_portal_user, create_service_product, document_text, page_text,
-    parse_html, setup_accounting)
+    EXTRAS, PortalRouteTestMixin, ReachTestMixin, add_address,
+    create_organisation, create_portal_user, create_service_product,
+    document_text, page_text, parse_html, setup_accounting)
 
 
 class PartnershipRouteTestCase(
-        PortalRouteTestMixin, test_tryton.RouteTestCase):
+        ReachTestMixin, PortalRouteTestMixin, test_tryton.RouteTestCase):
     "Test the pages of the conventions"
     module = 'association_portal'
     extras = EXTRAS

@@ -6,54 +6,23 @@ without CSRF token, and where its module is not activated
 The pages are those declared by route(), with every module the portal
 shows activated (and with none but the portal): a page added later is
 tried without changing this test.  The attempts on the records of another
-organisation are tested page by page in the other test files (they need
-real records)."""
+organisation are made by the test of ReachTestMixin (tools.py) in the
+test case of each feature, on its records, for every page that names a
+record."""
 import re
 from itertools import product
 
-from trytond.model import ModelSQL
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
-from trytond.transaction import Transaction
 
-from ..page import ROUTES
+from ..page import REACHES, ROUTES
 from .tools import (
     EXTRAS, PortalClientMixin, create_organisation, create_portal_user,
-    page_text, parse_html)
+    page_text, parse_html, snapshot, url_of)
 
-ARGUMENT = re.compile(r'<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>')
-# What a refused request still writes: the session removed, the attempt
-# counted
-UNCHECKED = {
-    'web.user.session', 'web.user.authenticate.attempt',
-    'res.user.login.attempt', 'ir.session', 'ir.cache'}
+ARGUMENT_ID = re.compile(r'<id:(\w+)>')
 # The page of the unknown paths: it answers 404 to everything
 NOT_FOUND = '/<path:path>'
-
-
-def url_of(path, id_='1'):
-    "Fill the arguments of the route's path"
-    return ARGUMENT.sub(
-        lambda m: id_ if m.group(1) == 'id' else 'x', path)
-
-
-def snapshot():
-    "Count and last change of every table"
-    with Transaction().start(DB_NAME, 0) as transaction:
-        pool = Pool()
-        cursor = transaction.connection.cursor()
-        result = {}
-        for name, Model in pool.iterobject():
-            if (not issubclass(Model, ModelSQL)
-                    or Model._is_table_query()
-                    or name in UNCHECKED):
-                continue
-            table = Model.__table__()
-            query = 'SELECT COUNT(*), MAX(%s), MAX(%s) FROM "%s"' % (
-                '"write_date"', '"create_date"', table._name)
-            cursor.execute(query)
-            result[name] = tuple(map(str, cursor.fetchone()))
-        return result
 
 
 class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
@@ -84,6 +53,22 @@ class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
         for route in ROUTES:
             if 'POST' in route.methods and route.path != NOT_FOUND:
                 self.assertTrue(route.csrf, route.path)
+
+    def test_records_declared(self):
+        """Every page that names a record in its path receives it through
+        a reach that the database knows"""
+        pool = Pool(DB_NAME)
+        named = 0
+        for route in ROUTES:
+            self.assertEqual(
+                set(ARGUMENT_ID.findall(route.path)), set(route.records),
+                route.path)
+            for name, field in route.records.values():
+                with self.subTest(path=route.path, reach=name):
+                    Model = pool.get(REACHES[name].model)
+                    self.assertIn(field, Model._fields)
+                    named += 1
+        self.assertGreater(named, 25)
 
     def test_without_session(self):
         "Without session, pages send to the login and forms are refused"

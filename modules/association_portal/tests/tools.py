@@ -11,6 +11,7 @@ import threading
 import urllib.parse
 import zipfile
 from decimal import Decimal
+from itertools import product
 
 from lxml import html as lxml_html
 
@@ -174,6 +175,41 @@ def create_portal_user(organisation, name, email, password=None):
         user.password = password
     user.save()
     return user
+
+
+ARGUMENT = re.compile(r'<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>')
+# What a refused request still writes: the session removed, the attempt
+# counted
+UNCHECKED = {
+    'web.user.session', 'web.user.authenticate.attempt',
+    'res.user.login.attempt', 'ir.session', 'ir.cache'}
+
+
+def url_of(path, id_='1', **ids):
+    "Fill the arguments of the route's path: ids by name, else id_"
+    return ARGUMENT.sub(
+        lambda m: str(ids.get(m.group(2), id_)) if m.group(1) == 'id'
+        else 'x', path)
+
+
+def snapshot():
+    "Count and last change of every table"
+    from trytond.model import ModelSQL
+    with Transaction().start(DB_NAME, 0) as transaction:
+        pool = Pool()
+        cursor = transaction.connection.cursor()
+        result = {}
+        for name, Model in pool.iterobject():
+            if (not issubclass(Model, ModelSQL)
+                    or Model._is_table_query()
+                    or name in UNCHECKED):
+                continue
+            table = Model.__table__()
+            query = 'SELECT COUNT(*), MAX(%s), MAX(%s) FROM "%s"' % (
+                '"write_date"', '"create_date"', table._name)
+            cursor.execute(query)
+            result[name] = tuple(map(str, cursor.fetchone()))
+        return result
 
 
 class PortalClientMixin:
@@ -402,6 +438,105 @@ def document_text(response):
         with zipfile.ZipFile(io.BytesIO(data)) as document:
             return document.read('content.xml').decode('utf-8')
     return data.decode('utf-8')
+
+
+class ReachTestMixin:
+    """The test that every page naming a record refuses the records that
+    the visitor's organisation does not reach, run on the records of the
+    test case's database"""
+    # The records of each reach tried by visitor
+    reach_tries = 2
+
+    def session_client(self, user_id):
+        "Return a client signed in as the web user"
+        from ..page import SESSION_COOKIE
+        with Transaction().start(DB_NAME, 0):
+            WebUser = Pool().get('web.user')
+            key = WebUser(user_id).new_session()
+        client = self.client()
+        client.set_cookie(SESSION_COOKIE, key)
+        return client
+
+    def unreached(self, organisation_id):
+        """Return by reach and field the values that the organisation does
+        not reach and one that it reaches (or None)"""
+        from ..page import REACHES, ROUTES
+
+        def values(pool):
+            Party = pool.get('party.party')
+            organisation = Party(organisation_id)
+            result = {}
+            for route in ROUTES:
+                for name, field in route.records.values():
+                    if (name, field) in result:
+                        continue
+                    reach = REACHES[name]
+                    try:
+                        for model in route.requires:
+                            pool.get(model)
+                        Model = pool.get(reach.model)
+                    except KeyError:
+                        # Not activated: the page answers 404 to all
+                        continue
+                    with Transaction().set_context(active_test=False):
+                        reached = Model.search([reach.domain(organisation)])
+                        others = Model.search([
+                                ('id', 'not in', [r.id for r in reached]),
+                                ], order=[('id', 'ASC')])
+
+                    def value(record):
+                        value = getattr(record, field)
+                        return getattr(value, 'id', value)
+                    known = {value(r) for r in reached}
+                    unknown = [v for v in dict.fromkeys(map(value, others))
+                        if v and v not in known]
+                    result[name, field] = (
+                        unknown[:self.reach_tries],
+                        min(known) if known else None)
+            return result
+        return self.read(values)
+
+    def test_records_not_reached(self):
+        """Every page naming a record answers 404 and changes nothing for
+        each record of another organisation in the database"""
+        from ..page import ROUTES
+
+        def visitors(pool):
+            WebUser = pool.get('web.user')
+            return [(u.id, u.organisation.id) for u in WebUser.search([
+                        ('organisation', '!=', None),
+                        ('password_hash', '!=', None),
+                        ], order=[('id', 'ASC')])]
+        before = snapshot()
+        tried = 0
+        for user_id, organisation_id in self.read(visitors):
+            client = self.session_client(user_id)
+            token = self.csrf(client)
+            unreached = self.unreached(organisation_id)
+            for route in ROUTES:
+                if not set(route.records.values()) <= set(unreached):
+                    continue
+                for name, (reach, field) in route.records.items():
+                    reached = {
+                        n: unreached[r][1] or 1
+                        for n, r in route.records.items()}
+                    for value, method in product(
+                            unreached[reach, field][0], route.methods):
+                        path = url_of(route.path, **dict(
+                                reached, **{name: value}))
+                        with self.subTest(
+                                user=user_id, path=path, method=method):
+                            response = client.open(
+                                self.url(path), method=method,
+                                data={'csrf_token': token}
+                                if method == 'POST' else None)
+                            self.assertEqual(response.status_code, 404)
+                            self.assertIn(
+                                "Page introuvable", page_text(response))
+                            tried += 1
+        self.assertEqual(snapshot(), before)
+        # The database holds records of several organisations
+        self.assertGreater(tried, 0)
 
 
 class PortalRouteTestMixin(PortalClientMixin):
