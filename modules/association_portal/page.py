@@ -25,8 +25,8 @@ from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
 from trytond import backend
-from trytond.modules.association.party import AUTHORITY_KINDS
 from trytond.exceptions import RateLimitException, UserError, UserWarning
+from trytond.modules.association.party import AUTHORITY_KINDS
 from trytond.protocols.wrappers import (
     Request, Response, redirect, with_pool, with_transaction)
 from trytond.transaction import Transaction, TransactionError
