@@ -174,9 +174,9 @@ class Portal(metaclass=PoolMeta):
                 '/registrations', 31))
         if organisation_commission_ids(user.organisation):
             sections.append(Section(
-                    'committees',
-                    gettext('association_portal.msg_section_committees'),
-                    '/committees', 70))
+                    'commissions',
+                    gettext('association_portal.msg_section_commissions'),
+                    '/commissions', 70))
         return sections
 
     @classmethod
@@ -197,7 +197,7 @@ class Portal(metaclass=PoolMeta):
             open_events_domain(organisation),
             order=[('start', 'ASC'), ('id', 'ASC')], limit=BLOCK_SIZE)
         blocks.append(Block(
-                'events', 'blocks/event.html', {
+                'events', 'event/block.html', {
                     'registrations': registrations,
                     'events': events,
                     }, 30))
@@ -210,7 +210,7 @@ class Portal(metaclass=PoolMeta):
                     ], order=[('start', 'ASC'), ('id', 'ASC')],
                 limit=BLOCK_SIZE)
             blocks.append(Block(
-                    'committees', 'blocks/event_committees.html', {
+                    'commissions', 'commission/block.html', {
                         'sittings': sittings,
                         }, 70))
         return blocks

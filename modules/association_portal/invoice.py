@@ -269,7 +269,7 @@ class Portal(metaclass=PoolMeta):
         owed = owed_invoices(user.organisation)
         if owed:
             blocks.append(Block(
-                    'invoices', 'blocks/invoices.html', {
+                    'invoices', 'invoice/block.html', {
                         'invoices': owed,
                         'totals': InvoiceSummary.totals(owed),
                         'late': [s for s in owed if s.status == 'late'],

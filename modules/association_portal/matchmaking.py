@@ -137,7 +137,7 @@ class Portal(metaclass=PoolMeta):
                     ], order=[('slot.start', 'ASC'), ('id', 'ASC')],
                 limit=DASHBOARD_LIMIT)
         blocks.append(Block(
-                'matchmaking', 'blocks/matchmaking.html', {
+                'matchmaking', 'matchmaking/block.html', {
                     'pending': pending,
                     'pending_count': pending_count,
                     'meetings': [

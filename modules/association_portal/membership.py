@@ -60,7 +60,7 @@ class Portal(metaclass=PoolMeta):
             user.organisation, year)
         if memberships:
             blocks.append(Block(
-                    'dues', 'blocks/dues.html', {
+                    'dues', 'membership/block.html', {
                         'year': year,
                         'memberships': memberships,
                         'summaries': summaries,

@@ -145,6 +145,8 @@ Route = namedtuple(
 ROUTES = []
 # The ids of records in the paths
 ID_ARGUMENT = re.compile(r'<id:(\w+)>')
+# A light check: the address is checked for real when mail is sent to it
+EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 
 # What an organisation reaches in the portal, by name (the model's name
 # unless the model is reached in several ways)

@@ -107,7 +107,7 @@ class Portal(metaclass=PoolMeta):
             late = late_commitments(user.organisation)
         if ending or late:
             blocks.append(Block(
-                    'conventions', 'blocks/conventions.html', {
+                    'conventions', 'partnership/block.html', {
                         'ending': ending,
                         'late': late,
                         }, 30))

@@ -102,7 +102,7 @@ class Portal(Model):
                 ], order=[('email', 'ASC')])
         return [
             Block(
-                'organisation', 'blocks/organisation.html', {
+                'organisation', 'organisation/block.html', {
                     'organisation': organisation,
                     'contacts': [
                         c for c in organisation.contact_mechanisms

@@ -1,6 +1,6 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""The pages of the portal for the events and committees
+"""The pages of the portal for the events and commissions
 
 The events an organisation sees are those open to its registrations and
 those it has registrations to; its registrations are those made for it
@@ -20,10 +20,9 @@ from .event import (
     now, open_events_domain, organisation_commission_ids,
     organisation_commission_members, organisation_person_ids,
     organisation_persons)
-from .page import download, parse_id, route
+from .exceptions import PortalFormError
+from .page import EMAIL, download, parse_id, route
 
-# A light check: the address is checked for real when mail is sent to it
-EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 # The types of minutes served as they are; any other is downloaded as bytes
 MINUTES_TYPES = {
     'application/pdf',
@@ -48,7 +47,7 @@ def events(page):
     events = Event.search(
         open_events_domain(page.organisation),
         order=[('start', 'ASC'), ('id', 'ASC')])
-    return page.render('event_list.html', events=events)
+    return page.render('event/list.html', events=events)
 
 
 def _render_event(page, event, status=200, errors=None, form=None):
@@ -75,7 +74,7 @@ def _render_event(page, event, status=200, errors=None, form=None):
     if form is None:
         form = {'persons': set(), 'name': '', 'email': ''}
     return page.render(
-        'event_detail.html', status=status,
+        'event/detail.html', status=status,
         event=event,
         registrations=registrations,
         registrable=registrable,
@@ -97,9 +96,10 @@ def _new_person(page, name, email, persons):
     pool = page.pool
     Party = pool.get('party.party')
     if not name:
-        raise UserError(gettext('association_portal.msg_event_person_name'))
+        raise PortalFormError(gettext(
+                'association_portal.msg_event_person_name'))
     if not EMAIL.match(email):
-        raise UserError(gettext(
+        raise PortalFormError(gettext(
                 'association_portal.msg_event_person_email', value=email))
     for person in persons:
         if person.email and person.email.lower() == email.lower():
@@ -137,10 +137,10 @@ def event_register(page, event):
                     page, name, email,
                     Party.browse(sorted(known))))
         if not persons:
-            raise UserError(gettext(
+            raise PortalFormError(gettext(
                     'association_portal.msg_event_no_person'))
         if not event.registration_open:
-            raise UserError(gettext(
+            raise PortalFormError(gettext(
                     'association_event.msg_registration_closed',
                     event=event.rec_name))
         registrations = []
@@ -173,7 +173,7 @@ def registrations(page):
     coming = [r for r in registrations if r.event.end >= time]
     past = [r for r in reversed(registrations) if r.event.end < time]
     return page.render(
-        'event_registrations.html',
+        'event/registrations.html',
         coming=coming, past=past,
         notice=page.request.args.get('notice'))
 
@@ -185,13 +185,13 @@ def registration_cancel(page, registration):
     Registration = page.pool.get('association.event.registration')
     event = registration.event
     if registration.state not in CANCELLABLE:
-        raise UserError(gettext(
+        raise PortalFormError(gettext(
                 'association_portal.msg_event_cancel_state',
                 person=registration.person.rec_name,
                 event=event.rec_name,
                 state=registration.state_string))
     if not registration.cancellable:
-        raise UserError(gettext(
+        raise PortalFormError(gettext(
                 'association_portal.msg_event_cancel_started',
                 person=registration.person.rec_name,
                 event=event.rec_name))
@@ -237,10 +237,10 @@ def _commissions(page):
     return commissions
 
 
-@route('/committees', requires=COMMISSION_MODELS)
-def committees(page):
+@route('/commissions', requires=COMMISSION_MODELS)
+def commissions(page):
     Event = page.pool.get('association.event')
-    page.section = 'committees'
+    page.section = 'commissions'
     commissions = _commissions(page)
     coming = Event.search([
             ('commission', 'in', [c.id for c in commissions]),
@@ -251,7 +251,7 @@ def committees(page):
     for sitting in coming:
         next_sittings.setdefault(sitting.commission, sitting)
     return page.render(
-        'committee_list.html',
+        'commission/list.html',
         commissions=sorted(
             commissions.items(), key=lambda c: (c[0].name, c[0].id)),
         next_sittings=next_sittings)
@@ -267,24 +267,24 @@ def _sittings(page, commission):
             ], order=[('start', 'DESC'), ('id', 'DESC')])
 
 
-@route('/committees/<id:commission>', requires=COMMISSION_MODELS,
+@route('/commissions/<id:commission>', requires=COMMISSION_MODELS,
     records={'commission': 'association.commission'})
-def committee(page, commission):
-    page.section = 'committees'
+def commission(page, commission):
+    page.section = 'commissions'
     members = _commissions(page)[commission]
     sittings = _sittings(page, commission)
     time = now()
     return page.render(
-        'committee_detail.html',
+        'commission/detail.html',
         commission=commission,
         members=members,
         coming=[s for s in reversed(sittings) if s.end >= time],
         past=[s for s in sittings if s.end < time])
 
 
-@route('/committees/sittings/<id:sitting>/minutes',
+@route('/commissions/sittings/<id:sitting>/minutes',
     requires=COMMISSION_MODELS, records={'sitting': 'association.event'})
-def committee_minutes(page, sitting):
+def commission_minutes(page, sitting):
     # Only the sittings of the commissions it sits in today
     if (sitting.kind != 'committee_meeting' or not sitting.commission
             or sitting.commission.id not in organisation_commission_ids(

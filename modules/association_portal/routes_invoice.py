@@ -16,7 +16,7 @@ def invoices(page):
     page.section = 'invoices'
     summaries = InvoiceSummary.get(organisation_invoices(page.organisation))
     return page.render(
-        'invoices.html', invoices=summaries,
+        'invoice/list.html', invoices=summaries,
         totals=InvoiceSummary.totals(summaries))
 
 

@@ -16,9 +16,10 @@ from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.transaction import Transaction
 
+from .exceptions import PortalFormError
 from .matchmaking import MESSAGE_SIZE, OTHER_SIDE, organisation_side
 from .page import download, parse_id, route
-from .routes import _themes
+from .routes_organisation import theme_tree
 
 EVENT = 'association.event'
 PARTICIPANT = 'association.matchmaking.participant'
@@ -43,7 +44,7 @@ def _parse_integer(Model, name, value):
     if not value:
         return None
     if not re.fullmatch(r'\d{1,12}', value):
-        raise UserError(gettext(
+        raise PortalFormError(gettext(
                 'association_portal.msg_matchmaking_integer',
                 value=value, field=_field_string(Model, name)))
     return int(value)
@@ -62,7 +63,7 @@ def _parse_amount(Model, name, value):
     if (amount is None or not amount.is_finite()
             or abs(amount) >= 10 ** 14
             or amount != amount.quantize(Decimal('0.01'))):
-        raise UserError(gettext(
+        raise PortalFormError(gettext(
                 'association_portal.msg_matchmaking_amount',
                 value=typed, field=_field_string(Model, name)))
     return amount
@@ -73,10 +74,10 @@ def _parse_themes(pool, form):
     Theme = pool.get('association.theme')
     ids = {parse_id(i) for i in form.getlist('themes')}
     if None in ids:
-        raise UserError(gettext('association_portal.msg_theme_unknown'))
+        raise PortalFormError(gettext('association_portal.msg_theme_unknown'))
     themes = Theme.search([('id', 'in', list(ids))]) if ids else []
     if len(themes) != len(ids):
-        raise UserError(gettext('association_portal.msg_theme_unknown'))
+        raise PortalFormError(gettext('association_portal.msg_theme_unknown'))
     return ids, themes
 
 
@@ -151,7 +152,7 @@ def speed_meetings(page):
         + [('id', 'not in', [p.event.id for p in participants])],
         order=[('start', 'ASC'), ('id', 'ASC')])
     return page.render(
-        'matchmaking.html', side=side,
+        'matchmaking/index.html', side=side,
         participants=[(p, p.event, pending[p.id], len(p.meetings))
             for p in participants],
         joinable=joinable, local=_local,
@@ -174,9 +175,10 @@ def speed_meeting_join(page, event):
         return page.redirect('/speed-meetings/%d' % event.id)
     side = organisation_side(organisation)
     if not side:
-        raise UserError(gettext('association_portal.msg_matchmaking_no_side'))
+        raise PortalFormError(gettext(
+                'association_portal.msg_matchmaking_no_side'))
     if not event.registration_open:
-        raise UserError(gettext(
+        raise PortalFormError(gettext(
                 'association_portal.msg_matchmaking_join_closed',
                 event=event.rec_name))
     user = page.user
@@ -224,7 +226,7 @@ def speed_meeting(page, participant):
                 ])}
     suggested = {p.id for p in participant.suggestions}
     return page.render(
-        'matchmaking_event.html',
+        'matchmaking/event.html',
         participant=participant, event=event, local=_local,
         others=others, offers=offers, sent=sent, received=received,
         suggested=suggested, theme=theme,
@@ -259,7 +261,7 @@ def _render_participant(
             ('requested', '=', participant.id),
             ], limit=1)
     return page.render(
-        'matchmaking_participant.html', status=status,
+        'matchmaking/participant.html', status=status,
         participant=participant, event=participant.event, other=other,
         offers=other_offers[other.party.id],
         solutions=solutions, needs=needs,
@@ -299,7 +301,7 @@ def request_create(page, participant):
         }
     try:
         if submitted['priority'] not in PRIORITIES:
-            raise UserError(gettext(
+            raise PortalFormError(gettext(
                     'association_portal.msg_matchmaking_priority'))
         request = Request(
             event=event, requester=participant, requested=other,
@@ -312,7 +314,7 @@ def request_create(page, participant):
                     ('company', '=', sides['company'].id),
                     ], limit=1) if submitted['solution'] else []
             if not solutions:
-                raise UserError(gettext(
+                raise PortalFormError(gettext(
                         'association_portal'
                         '.msg_matchmaking_solution_unknown'))
             request.solution, = solutions
@@ -322,7 +324,7 @@ def request_create(page, participant):
                     ('commune', '=', sides['commune'].id),
                     ], limit=1) if submitted['need'] else []
             if not needs:
-                raise UserError(gettext(
+                raise PortalFormError(gettext(
                         'association_portal.msg_matchmaking_need_unknown'))
             request.need, = needs
         request.save()
@@ -346,7 +348,7 @@ def requests(page, participant):
         order=order)
     sent = Request.search([('requester', '=', participant.id)], order=order)
     return page.render(
-        'matchmaking_requests.html',
+        'matchmaking/requests.html',
         participant=participant, event=participant.event,
         received=received, sent=sent,
         answerable=participant.event.state in ANSWERABLE,
@@ -358,7 +360,7 @@ def _check_answerable(page, request):
     if request.requested.party != page.organisation:
         raise NotFound()
     if request.event.state not in ANSWERABLE:
-        raise UserError(gettext(
+        raise PortalFormError(gettext(
                 'association_portal.msg_matchmaking_answer_closed',
                 event=request.event.rec_name))
 
@@ -400,7 +402,7 @@ def request_withdraw(page, meeting_request):
         raise NotFound()
     event = request.event
     if request.state != 'pending':
-        raise UserError(gettext(
+        raise PortalFormError(gettext(
                 'association_portal.msg_matchmaking_withdraw_answered',
                 party=request.requested.rec_name))
     Request.delete([request])
@@ -418,7 +420,7 @@ def agenda(page, participant):
     event = participant.event
     meetings = [(m, m.other(participant)) for m in participant.meetings]
     return page.render(
-        'matchmaking_agenda.html',
+        'matchmaking/agenda.html',
         participant=participant, event=event, meetings=meetings,
         local=_local)
 
@@ -502,7 +504,7 @@ class _Offers:
         return page.render(
             cls.template + '.html', status=status, record=record,
             form=form if form is not None else cls.form(record),
-            themes=_themes(page.pool), errors=errors or [],
+            themes=theme_tree(page.pool), errors=errors or [],
             notice=page.request.args.get('notice'))
 
     @classmethod
@@ -544,7 +546,7 @@ class _Solutions(_Offers):
     model = SOLUTION
     owner = 'company'
     path = '/speed-meetings/solutions'
-    template = 'matchmaking_solution'
+    template = 'matchmaking/solution'
     fields = ['title', 'description', 'population_min', 'population_max',
         'price_min', 'price_max', 'references']
 
@@ -582,7 +584,7 @@ class _Needs(_Offers):
     model = NEED
     owner = 'commune'
     path = '/speed-meetings/needs'
-    template = 'matchmaking_need'
+    template = 'matchmaking/need'
     fields = ['description', 'budget_horizon']
 
     @classmethod
@@ -601,7 +603,7 @@ class _Needs(_Offers):
         _, themes = _parse_themes(page.pool, form)
         horizon = form.get('budget_horizon', '')
         if horizon and horizon not in BUDGET_HORIZONS:
-            raise UserError(gettext(
+            raise PortalFormError(gettext(
                     'association_portal.msg_matchmaking_budget_horizon'))
         record.description = form.get('description', '').strip() or None
         record.budget_horizon = horizon or None

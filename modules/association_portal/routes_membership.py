@@ -19,4 +19,5 @@ def dues(page):
         (year, list(year_memberships))
         for year, year_memberships in groupby(
             memberships, key=lambda m: m.year)]
-    return page.render('dues.html', years=years, summaries=summaries)
+    return page.render(
+        'membership/dues.html', years=years, summaries=summaries)

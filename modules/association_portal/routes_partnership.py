@@ -20,7 +20,7 @@ def conventions(page):
     conventions = Convention.search(convention_domain(page.organisation))
     visible = {c.id for c in conventions}
     return page.render(
-        'conventions.html', conventions=conventions, visible=visible,
+        'partnership/list.html', conventions=conventions, visible=visible,
         printable=PRINTABLE_STATES)
 
 
@@ -47,7 +47,7 @@ def convention(page, convention):
     summaries = {s.id: s for s in InvoiceSummary.get(invoices)}
     commitments = [c for c in convention.commitments]
     return page.render(
-        'convention.html', convention=convention, chain=chain,
+        'partnership/detail.html', convention=convention, chain=chain,
         association_commitments=[
             c for c in commitments if c.side == 'association'],
         partner_commitments=[c for c in commitments if c.side == 'partner'],

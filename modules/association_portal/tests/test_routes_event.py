@@ -1,6 +1,6 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""The portal's pages of the events and committees
+"""The portal's pages of the events and commissions
 
 A partner company and a member commune, each with a portal account,
 browse the events, register and cancel their people, download badges and
@@ -31,7 +31,7 @@ def days(count, hour=9):
 
 class PortalEventRouteTestCase(
         ReachTestMixin, PortalClientMixin, RouteTestCase):
-    "Test the pages of the portal for the events and committees"
+    "Test the pages of the portal for the events and commissions"
     module = 'association_portal'
     extras = EXTRAS
     language = 'fr'
@@ -665,12 +665,12 @@ class PortalEventRouteTestCase(
                     % self.registration_ids[name]))
             self.assertEqual(response.status_code, 404, name)
 
-    # Committees
+    # Commissions
 
-    def test_committees(self):
+    def test_commissions(self):
         "The commune reads the sittings and minutes of its commission"
         client = self.bruno()
-        response = client.get(self.url('/committees'))
+        response = client.get(self.url('/commissions'))
         self.assertEqual(response.status_code, 200)
         text = page_text(response)
         self.assertIn("Commission transition", text)
@@ -680,7 +680,7 @@ class PortalEventRouteTestCase(
         self.assertNotIn("Olga Ancienne", text)
         self.assertNotIn("Commission finances", text)
 
-        response = client.get(self.url('/committees/%d'
+        response = client.get(self.url('/commissions/%d'
                 % self.commission_ids['transition']))
         self.assertEqual(response.status_code, 200)
         text = page_text(response)
@@ -689,7 +689,7 @@ class PortalEventRouteTestCase(
         self.assertIn("Séance de janvier", text)
         links = parse_html(response).xpath(
             '//a[contains(@href, "/minutes")]/@href')
-        self.assertEqual(links, [self.url('/committees/sittings/%d/minutes'
+        self.assertEqual(links, [self.url('/commissions/sittings/%d/minutes'
                     % self.event_ids['sitting_past'])])
         response = client.get(links[0])
         self.assertEqual(response.status_code, 200)
@@ -700,26 +700,26 @@ class PortalEventRouteTestCase(
             response.headers['Content-Disposition'])
 
         for path in [
-                '/committees/%d' % self.commission_ids['finances'],
-                '/committees/sittings/%d/minutes'
+                '/commissions/%d' % self.commission_ids['finances'],
+                '/commissions/sittings/%d/minutes'
                 % self.event_ids['other_sitting'],
-                '/committees/sittings/%d/minutes'
+                '/commissions/sittings/%d/minutes'
                 % self.event_ids['sitting_next'],
-                '/committees/999999',
+                '/commissions/999999',
                 ]:
             response = client.get(self.url(path))
             self.assertEqual(response.status_code, 404, path)
 
         # The company sits in no commission
         client = self.alice()
-        response = client.get(self.url('/committees'))
+        response = client.get(self.url('/commissions'))
         self.assertEqual(response.status_code, 200)
         self.assertIn(
             "Votre organisation ne siège dans aucune commission.",
             page_text(response))
         for path in [
-                '/committees/%d' % self.commission_ids['transition'],
-                '/committees/sittings/%d/minutes'
+                '/commissions/%d' % self.commission_ids['transition'],
+                '/commissions/sittings/%d/minutes'
                 % self.event_ids['sitting_past'],
                 ]:
             response = client.get(self.url(path))
@@ -740,7 +740,7 @@ class PortalEventRouteTestCase(
         self.assertIn("Salon des maires", text)
         self.assertNotIn("Alice", text)
         block, = tree.xpath(
-            '//section[@aria-labelledby="block-committees"]')
+            '//section[@aria-labelledby="block-commissions"]')
         self.assertIn("Séance de printemps", block.text_content())
 
         response = self.alice().get(self.url('/'))
@@ -751,4 +751,4 @@ class PortalEventRouteTestCase(
         self.assertIn("Alice Martin", text)
         self.assertNotIn("Marie", text)
         self.assertFalse(tree.xpath(
-                '//section[@aria-labelledby="block-committees"]'))
+                '//section[@aria-labelledby="block-commissions"]'))
