@@ -411,28 +411,6 @@ class PortalRouteTestCase(ReachTestMixin, RouteTestCase):
 
     # Sessions
 
-    def test_no_session(self):
-        "Without a session, pages redirect to the login and forms are refused"
-        client = self.client()
-        before = self.organisation(self.company_id)
-        for path in ['/', '/organisation', '/organisation/logo']:
-            response = client.get(self.url(path))
-            self.assertEqual(response.status_code, 303, path)
-            self.assertIn('/login', response.location)
-        for path, data in [
-                ('/organisation', {'description': "Piraté"}),
-                ('/organisation/logo/delete', {}),
-                ('/organisation/contacts', {
-                        'type': 'email', 'value': 'pirate@example.com'}),
-                ('/organisation/contacts/%s/delete'
-                    % self.company_contact_id, {}),
-                ('/logout', {}),
-                ]:
-            response = client.post(self.url(path), data=data)
-            self.assertEqual(response.status_code, 403, path)
-            self.assertIn("Session expirée", page_text(response))
-        self.assertEqual(self.organisation(self.company_id), before)
-
     def test_expired_session(self):
         "An expired session shows nothing and changes nothing"
         client, _ = self.login('bruno@melun.example', 'bruno-secret-1')
@@ -557,28 +535,6 @@ class PortalRouteTestCase(ReachTestMixin, RouteTestCase):
         self.assertIn("« Présentation »", page_text(response))
         self.assertIn("est trop longue (4001 > 4000)", page_text(response))
         self.assertEqual(self.organisation(self.commune_id), before)
-
-    def test_profile_csrf(self):
-        "A change without the CSRF token of its own session is refused"
-        alice, _ = self.login(
-            'alice@energie-locale.example', 'alice-secret-1')
-        bruno, _ = self.login('bruno@melun.example', 'bruno-secret-1')
-        bruno_csrf = self.csrf(bruno)
-        before = self.organisation(self.company_id)
-        for data in [
-                {'description': "Sans jeton"},
-                {'description': "Mauvais jeton", 'csrf_token': 'x' * 64},
-                {'description': "Jeton de Bruno", 'csrf_token': bruno_csrf},
-                ]:
-            response = alice.post(self.url('/organisation'), data=data)
-            self.assertEqual(response.status_code, 403)
-            self.assertIn("Formulaire expiré", page_text(response))
-        for path in ['/organisation/contacts', '/organisation/logo/delete',
-                '/organisation/contacts/%s/delete' % self.company_contact_id]:
-            response = alice.post(self.url(path), data={
-                    'type': 'email', 'value': 'x@example.com'})
-            self.assertEqual(response.status_code, 403, path)
-        self.assertEqual(self.organisation(self.company_id), before)
 
     def test_contacts(self):
         "A partner adds, changes and deletes its contacts"
@@ -919,19 +875,6 @@ class PortalRouteTestCase(ReachTestMixin, RouteTestCase):
             response = client.open(self.url(path), method=method)
             self.assertEqual(response.status_code, 404, path)
             self.assertIn("Page introuvable", page_text(response))
-
-    def test_module_not_activated(self):
-        "A page whose module is not activated in the database answers 404"
-        from trytond.modules.association_portal.page import route
-
-        @route('/test-not-activated', login=False,
-            requires=['association.no_such_model'])
-        def not_activated(page):
-            raise AssertionError("The page must not be served")
-
-        response = self.client().get(self.url('/test-not-activated'))
-        self.assertEqual(response.status_code, 404)
-        self.assertIn("Page introuvable", page_text(response))
 
     def test_errors(self):
         "Errors of the server show a French page without traceback"
