@@ -117,6 +117,25 @@ WEBINARS = [
         dt.datetime(VINTAGE + 1, 4, 14, 16, 0)),
     ]
 TRADE_SHOW = "Salon des maires d'Île-de-France 2027"
+COMMISSION = "Commission transition numérique"
+# The members of the commission: (official, role)
+COMMISSION_MEMBERS = [
+    ("Hélène Demo-Laurent", 'chair'),
+    ("Nadia Demo-Benali", 'member'),
+    ("Paul Demo-Lefèvre", 'member'),
+    ]
+# Its sittings: (title, start in UTC, minutes); 10:00 in Paris
+SITTINGS = [
+    ("Bilan des services en ligne",
+        dt.datetime(VINTAGE, 10, 8, 8, 0),
+        "Compte rendu de la séance du 8 octobre.\n\n"
+        "Présents : Hélène Demo-Laurent (présidente), Nadia Demo-Benali, "
+        "Paul Demo-Lefèvre.\n"
+        "La commission a fait le bilan des démarches en ligne des communes "
+        "et propose un atelier sur l'accessibilité des sites municipaux.\n"),
+    ("Cybersécurité des mairies",
+        dt.datetime(VINTAGE + 1, 1, 21, 9, 0), None),
+    ]
 # Stands: (number, size in m², location, price)
 STANDS = [
     ('A01', 18.0, "Hall 1, allée A", Decimal(3600)),
@@ -667,6 +686,48 @@ def setup_events(config, say):
         registration.save()
         say(f"{persons[0].name} registered to {webinars[0].name}")
     register_partner_staff(config, say)
+    setup_commission(config, say)
+
+
+def setup_commission(config, say):
+    """Create the digital commission, where officials of Versailles, Melun
+    and Vincennes sit, with a past sitting and its minutes and a coming
+    one"""
+    from proteus import Model
+    Commission = Model.get('association.commission', config=config)
+    Event = Model.get('association.event', config=config)
+    Mandate = Model.get('association.mandate', config=config)
+    if Commission.find([('name', '=', COMMISSION)]):
+        return
+    commission = Commission(name=COMMISSION, quorum=2)
+    commission.description = (
+        "Services en ligne, inclusion numérique et cybersécurité des "
+        "communes.")
+    for name, role in COMMISSION_MEMBERS:
+        mandates = Mandate.find([('person.name', '=', name)], limit=1)
+        if not mandates:
+            continue
+        mandate, = mandates
+        commission.members.new(person=mandate.person,
+            authority=mandate.authority, role=role,
+            start_date=dt.date(VINTAGE, 4, 1))
+    commission.save()
+    sittings = []
+    for name, start, minutes in SITTINGS:
+        sitting = Event(name=name, kind='committee_meeting',
+            format='online', commission=commission)
+        sitting.start = start
+        sitting.end = start + dt.timedelta(hours=2)
+        sitting.online_url = 'https://visio.example.org/commission-numerique'
+        if minutes:
+            sitting.minutes = minutes.encode('utf-8')
+            sitting.minutes_filename = 'compte-rendu-%s.txt' % (
+                start.date().isoformat())
+        sittings.append(sitting)
+    Event.save(sittings)
+    Event.click(sittings, 'open')
+    Event.click([s for s in sittings if s.start < dt.datetime.now()], 'do')
+    say(f"Commission {COMMISSION} and its {len(sittings)} sittings created")
 
 
 def date_stand_commitment(config, say):

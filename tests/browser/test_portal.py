@@ -28,6 +28,7 @@ COMMUNE_PASSWORD = 'concorde-commune'
 WEBINAR = "Organiser la continuité des services municipaux"
 SPEED_MEETING = "Speed meeting Transition énergétique 2027"
 SOLUTION = "Toitures solaires pour les écoles"
+COMMISSION = "Commission transition numérique"
 
 
 def png(width, height, rgb):
@@ -305,3 +306,29 @@ class PortalTestCase(unittest.TestCase):
         self.screenshot('portal-22-commune-invoices')
         expect(page.locator('main')).not_to_contain_text("2026-1 ")
         expect(page.locator('main')).not_to_contain_text("Énergie Demo")
+
+    def test_commune_sits_in_commission(self):
+        "A member commune's town hall follows its commission and its minutes"
+        page = self.page
+        self.login(COMMUNE_EMAIL, COMMUNE_PASSWORD)
+        self.menu("Commissions")
+        expect(page.get_by_role('heading', name="Commissions")).to_be_visible()
+        row = page.locator('table tbody tr').filter(has_text=COMMISSION)
+        # Melun's official only, not those of the other communes
+        expect(row).to_contain_text("Nadia Demo-Benali")
+        expect(row).not_to_contain_text("Hélène Demo-Laurent")
+        self.screenshot('portal-23-commissions')
+        row.get_by_role('link', name=COMMISSION).click()
+        expect(page.get_by_role(
+                'heading', name=COMMISSION, exact=True)).to_be_visible()
+        expect(page.locator('main')).to_contain_text(
+            "Présidence Hélène Demo-Laurent")
+        self.screenshot('portal-24-commission')
+        name, content = self.download(page.get_by_role(
+                'link', name="Télécharger le compte rendu").first)
+        self.assertEqual(name, 'compte-rendu-2026-10-08.txt')
+        self.assertIn("Compte rendu de la séance du 8 octobre",
+            content.decode('utf-8'))
+        page.set_viewport_size({'width': 390, 'height': 844})
+        page.goto(self.url + '/commissions')
+        self.screenshot('portal-25-commissions-phone', full_page=False)
