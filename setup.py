@@ -89,10 +89,11 @@ requires = {
     series_require('proteus'),
     'python-sql >= 1.5',
     }
-# Activated by scripts/run beside the modules: the French chart of accounts
-# and SEPA direct debit of the association
-requires.update(series_require(f'trytond_{name}')
-    for name in ['account_fr', 'account_payment_sepa'])
+# Activated by scripts/run beside the modules (config/modules)
+with open(os.path.join(HERE, 'config', 'modules')) as fp:
+    requires.update(series_require(f'trytond_{name}')
+        for name in (line.strip() for line in fp)
+        if name and not name.startswith('#'))
 for name in own:
     module_packages, module_data = module_files(name)
     packages.update(module_packages)

@@ -45,9 +45,7 @@ import sys
 import time
 from decimal import Decimal
 
-from common import backends, copy_database, create_database, transaction
-
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import TOP, backends, copy_database, create_database, transaction
 DEFAULT_DATA = os.path.join(
     TOP, '..', 'shared', 'data', 'decoupage-administratif')
 YEAR = 2026
@@ -66,10 +64,12 @@ def write_config(uri, workdir):
     return path
 
 
-def setup_accounting(database):
+def setup_association(database):
     "Set the company, the French chart, the fiscal year and the dues up"
     from proteus import Model, Wizard
     from proteus import config as pconfig
+
+    from trytond.modules.association.tests.tools import setup_accounting
     config = pconfig.set_trytond(database)
     Currency = Model.get('currency.currency')
     Party = Model.get('party.party')
@@ -87,41 +87,9 @@ def setup_accounting(database):
     Company = Model.get('company.company')
     company, = Company.find()
 
-    AccountTemplate = Model.get('account.account.template')
-    ModelData = Model.get('ir.model.data')
     Account = Model.get('account.account')
-    create_chart = Wizard('account.create_chart')
-    create_chart.execute('account')
-    create_chart.form.account_template = AccountTemplate(
-        ModelData.get_id('account_fr', 'root', config.context))
-    create_chart.form.company = company
-    create_chart.execute('create_account')
-    receivable, = Account.find([('code', '=', '4111')])
-    payable, = Account.find([('code', '=', '4011')])
-    create_chart.form.account_receivable = receivable
-    create_chart.form.account_payable = payable
-    create_chart.execute('create_properties')
-
-    FiscalYear = Model.get('account.fiscalyear')
-    SequenceStrict = Model.get('ir.sequence.strict')
-    SequenceType = Model.get('ir.sequence.type')
-    move_type, = SequenceType.find([('name', '=', "Account Move")])
-    invoice_type, = SequenceType.find([('name', '=', "Invoice")])
-    move_sequence = SequenceStrict(
-        name=str(YEAR), sequence_type=move_type, company=company)
-    move_sequence.save()
-    invoice_sequence = SequenceStrict(
-        name=str(YEAR), sequence_type=invoice_type, company=company)
-    invoice_sequence.save()
-    fiscalyear = FiscalYear(name=str(YEAR), company=company,
-        start_date=dt.date(YEAR, 1, 1), end_date=dt.date(YEAR, 12, 31),
-        move_sequence=move_sequence)
-    sequences, = fiscalyear.invoice_sequences
-    for name in ['out_invoice_sequence', 'in_invoice_sequence',
-            'out_credit_note_sequence', 'in_credit_note_sequence']:
-        setattr(sequences, name, invoice_sequence)
-    fiscalyear.save()
-    fiscalyear.click('create_period')
+    ModelData = Model.get('ir.model.data')
+    setup_accounting(years=[YEAR], config=config)
 
     Category = Model.get('product.category')
     Template = Model.get('product.template')
@@ -487,7 +455,7 @@ def measure(args):
     started = time.perf_counter()
     create_database(args.uri, args.workdir, 'template', MODULES)
     Pool('template').init()
-    setup = setup_accounting('template')
+    setup = setup_association('template')
     party_ids = prepare_members(
         'template', args.data, args.members, setup)
     figures['setup_s'] = time.perf_counter() - started

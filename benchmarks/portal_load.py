@@ -52,7 +52,10 @@ def modules():
     names = sorted(
         m for m in os.listdir(os.path.join(TOP, 'modules'))
         if os.path.exists(os.path.join(TOP, 'modules', m, 'tryton.cfg')))
-    return names + ['account_fr', 'account_payment_sepa']
+    with open(os.path.join(TOP, 'config', 'modules')) as fp:
+        return names + [
+            line.strip() for line in fp
+            if line.strip() and not line.startswith('#')]
 
 
 def write_config(uri, workdir):

@@ -254,8 +254,11 @@ def setup(database, data_path=None, verbose=True):
 
 def setup_accounting(database, say):
     "Create the French chart of accounts and the fiscal years"
-    from proteus import Model, Wizard
+    from proteus import Model
     from proteus import config as pconfig
+
+    from trytond.modules.association.tests.tools import (
+        setup_accounting as setup)
     config = pconfig.set_trytond(database)
     Module = Model.get('ir.module', config=config)
     if not Module.find([('name', '=', 'account_fr'),
@@ -263,58 +266,8 @@ def setup_accounting(database, say):
         return
     User = Model.get('res.user', config=config)
     config._context = User.get_preferences(True, config.context)
-    Company = Model.get('company.company', config=config)
-    Account = Model.get('account.account', config=config)
-    company, = Company.find([], limit=1)
-    ModelData = Model.get('ir.model.data', config=config)
-    if not Account.find([('company', '=', company.id)], limit=1):
-        Template = Model.get('account.account.template', config=config)
-        create_chart = Wizard('account.create_chart', config=config)
-        create_chart.execute('account')
-        create_chart.form.account_template = Template(
-            ModelData.get_id('account_fr', 'root', config.context))
-        create_chart.form.company = company
-        create_chart.execute('create_account')
-        receivable, = Account.find([
-                ('company', '=', company.id), ('code', '=', '4111')])
-        payable, = Account.find([
-                ('company', '=', company.id), ('code', '=', '4011')])
-        create_chart.form.account_receivable = receivable
-        create_chart.form.account_payable = payable
-        create_chart.execute('create_properties')
-        say("French chart of accounts created")
-    FiscalYear = Model.get('account.fiscalyear', config=config)
-    SequenceStrict = Model.get('ir.sequence.strict', config=config)
-    SequenceType = Model.get('ir.sequence.type', config=config)
-    move_type = SequenceType(ModelData.get_id(
-            'account', 'sequence_type_account_move', config.context))
-    invoice_type = SequenceType(ModelData.get_id(
-            'account_invoice', 'sequence_type_account_invoice',
-            config.context))
-    for year in [VINTAGE, VINTAGE + 1]:
-        if FiscalYear.find([('company', '=', company.id),
-                    ('start_date', '<=', dt.date(year, 6, 30)),
-                    ('end_date', '>=', dt.date(year, 6, 30))]):
-            continue
-        fiscalyear = FiscalYear(
-            name=str(year), company=company,
-            start_date=dt.date(year, 1, 1), end_date=dt.date(year, 12, 31))
-        fiscalyear.move_sequence = SequenceStrict(
-            name=f"Écritures {year}", sequence_type=move_type,
-            company=company)
-        fiscalyear.move_sequence.save()
-        invoice_sequence = SequenceStrict(
-            name=f"Factures {year}", sequence_type=invoice_type,
-            company=company, prefix=f"{year}-")
-        invoice_sequence.save()
-        sequences, = fiscalyear.invoice_sequences
-        sequences.out_invoice_sequence = invoice_sequence
-        sequences.in_invoice_sequence = invoice_sequence
-        sequences.out_credit_note_sequence = invoice_sequence
-        sequences.in_credit_note_sequence = invoice_sequence
-        fiscalyear.save()
-        fiscalyear.click('create_period')
-        say(f"Fiscal year {year} created")
+    for fiscalyear in setup(years=[VINTAGE, VINTAGE + 1], config=config):
+        say(f"Fiscal year {fiscalyear.name} created")
 
 
 def setup_company():

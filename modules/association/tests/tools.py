@@ -1,6 +1,7 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"Fixtures shared by the scenarios"
+"Fixtures shared by the scenarios, the tests, the demo and the benchmarks"
+import datetime as dt
 import io
 import json
 import os
@@ -102,6 +103,141 @@ def load_french(config):
     Lang = Model.get('ir.lang')
     french, = Lang.find([('code', '=', 'fr')])
     french.click('load_translations')
+
+
+def setup_accounting(
+        company=None, years=None, chart='account_fr.root',
+        invoice_prefix='{year}-', config=None):
+    """Set the association's accounting up: the chart of accounts of the
+    template chart (unless the company has accounts), with 4111 and 4011
+    as the default receivable and payable when the chart has them, and for
+    each of years (this year by default; a year or a pair of dates) that
+    no fiscal year covers yet, a fiscal year with its strict sequences of
+    moves and of invoices (numbered invoice_prefix.format(year=...)) and
+    its monthly periods; return the fiscal years created.
+
+    company: the company (by default the first one).
+    config: proteus' configuration (for a scenario, the demo or a
+    benchmark): the set-up runs and is committed in a transaction of its
+    own and returns proteus records; without it, in the current
+    transaction with the records of the pool.
+
+    The demo, the benchmarks and the tests of every module set the
+    accounting up with it: one place to follow the changes of Tryton's
+    accounting."""
+    from trytond.transaction import Transaction, TransactionError
+    if config is not None:
+        from proteus import Model
+        extras = {}
+        while True:
+            try:
+                with Transaction().start(
+                        config.database_name, config.user,
+                        context=config.context, **extras) as transaction:
+                    fiscalyears = setup_accounting(
+                        company=company.id if company else None,
+                        years=years, chart=chart,
+                        invoice_prefix=invoice_prefix)
+                    ids = [f.id for f in fiscalyears]
+                    transaction.commit()
+                break
+            except TransactionError as exception:
+                # Restarted with the locks it asks for (the configuration)
+                exception.fix(extras)
+        FiscalYear = Model.get('account.fiscalyear', config=config)
+        return [FiscalYear(i) for i in ids]
+
+    from trytond.pool import Pool
+    pool = Pool()
+    Company = pool.get('company.company')
+    if company is None:
+        company, = Company.search([], order=[('id', 'ASC')], limit=1)
+    elif isinstance(company, int):
+        company = Company(company)
+    with Transaction().set_context(company=company.id):
+        _create_chart(company, chart)
+        return _create_fiscalyears(company, years, invoice_prefix)
+
+
+def _create_chart(company, chart):
+    "Create the chart of accounts of the company from the template chart"
+    from trytond.pool import Pool
+    pool = Pool()
+    Account = pool.get('account.account')
+    AccountTemplate = pool.get('account.account.template')
+    CreateChart = pool.get('account.create_chart', type='wizard')
+    ModelData = pool.get('ir.model.data')
+    if Account.search([('company', '=', company.id)], limit=1):
+        return
+    session_id, _, _ = CreateChart.create()
+    create_chart = CreateChart(session_id)
+    create_chart.account.account_template = AccountTemplate(
+        ModelData.get_id(*chart.split('.')))
+    create_chart.account.company = company
+    create_chart.transition_create_account()
+    create_chart.properties.company = company
+    for kind, code in [('receivable', '4111'), ('payable', '4011')]:
+        accounts = Account.search([
+                ('company', '=', company.id),
+                ('type.' + kind, '=', True),
+                ('party_required', '=', True),
+                ], order=[('code', 'ASC'), ('id', 'ASC')])
+        account = next(
+            (a for a in accounts if a.code == code), accounts[0])
+        setattr(create_chart.properties, 'account_' + kind, account)
+    create_chart.transition_create_properties()
+    CreateChart.delete(session_id)
+
+
+def _create_fiscalyears(company, years, invoice_prefix):
+    """Create the fiscal years of years that no fiscal year of the company
+    covers"""
+    from trytond.pool import Pool
+    pool = Pool()
+    FiscalYear = pool.get('account.fiscalyear')
+    InvoiceSequence = pool.get('account.fiscalyear.invoice_sequence')
+    ModelData = pool.get('ir.model.data')
+    Sequence = pool.get('ir.sequence.strict')
+    move_type = ModelData.get_id('account', 'sequence_type_account_move')
+    invoice_type = ModelData.get_id(
+        'account_invoice', 'sequence_type_account_invoice')
+    if years is None:
+        years = [dt.date.today().year]
+    fiscalyears = []
+    for year in years:
+        if isinstance(year, int):
+            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        else:
+            start, end = year
+        if FiscalYear.search([
+                    ('company', '=', company.id),
+                    ('start_date', '<=', start),
+                    ('end_date', '>=', start),
+                    ], limit=1):
+            continue
+        name = str(start.year) if start.year == end.year else (
+            f'{start.year}-{end.year}')
+        move_sequence = Sequence(
+            name=f"Écritures {name}", sequence_type=move_type,
+            company=company)
+        move_sequence.save()
+        invoice_sequence = Sequence(
+            name=f"Factures {name}", sequence_type=invoice_type,
+            company=company, prefix=invoice_prefix.format(year=start.year))
+        invoice_sequence.save()
+        fiscalyear = FiscalYear(
+            name=name, company=company, start_date=start, end_date=end,
+            move_sequence=move_sequence,
+            invoice_sequences=[InvoiceSequence(
+                    company=company,
+                    out_invoice_sequence=invoice_sequence,
+                    in_invoice_sequence=invoice_sequence,
+                    out_credit_note_sequence=invoice_sequence,
+                    in_credit_note_sequence=invoice_sequence)])
+        fiscalyear.save()
+        FiscalYear.create_period([fiscalyear])
+        fiscalyears.append(fiscalyear)
+    return fiscalyears
 
 
 def pdf_text(data):

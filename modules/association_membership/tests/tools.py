@@ -23,16 +23,9 @@ def siret(siren):
             return code
 
 
-def setup_association(config, year=None):
-    """Set the association's address and SIRET up and return the fiscal
-    year of year (this year by default) with invoice sequences, on the
-    French chart"""
-    from trytond.modules.account.tests.tools import create_fiscalyear
-    from trytond.modules.account_invoice.tests.tools import (
-        set_fiscalyear_invoice_sequences)
+def setup_association(config):
+    "Set the association's name, address and SIRET up"
     from trytond.modules.company.tests.tools import get_company
-    if year is None:
-        year = dt.date.today().year
     company = get_company()
     party = company.party
     party.name = "Association des maires de l'Essonne"
@@ -44,11 +37,6 @@ def setup_association(config, year=None):
     identifier.code = siret('775672272')
     identifier.address = address
     party.save()
-    fiscalyear = set_fiscalyear_invoice_sequences(
-        create_fiscalyear(
-            company, (dt.date(year, 1, 1), dt.date(year, 12, 31))))
-    fiscalyear.click('create_period')
-    return fiscalyear
 
 
 def import_idf(config, year=None):
@@ -67,13 +55,11 @@ def activate_membership():
     debit, the association's fiscal year, the official data of
     Île-de-France of this year and the French translations, as every
     scenario of the module starts; return proteus' config"""
-    from trytond.modules.account.tests.tools import create_chart
     from trytond.modules.association.tests.tools import (
-        activate, load_french)
+        activate, load_french, setup_accounting)
     from trytond.modules.company.tests.tools import create_company
     return activate('association_membership',
-        partial(create_company, currency='EUR'),
-        partial(create_chart, chart='account_fr.root'),
+        partial(create_company, currency='EUR'), setup_accounting,
         setup_association, import_idf, load_french,
         extras=['account_fr', 'account_payment_sepa'])
 

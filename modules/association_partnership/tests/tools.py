@@ -1,6 +1,5 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import datetime as dt
 import socketserver
 import threading
 from decimal import Decimal
@@ -15,28 +14,17 @@ __all__ = [
     'activate_partnership', 'create_sponsorship_product', 'SMTPServer']
 
 
-def setup_fiscalyear(config):
-    "Create the fiscal year of today with its invoice sequences and periods"
-    from trytond.modules.account.tests.tools import create_fiscalyear
-    from trytond.modules.account_invoice.tests.tools import (
-        set_fiscalyear_invoice_sequences)
-    from trytond.modules.company.tests.tools import get_company
-    fiscalyear = set_fiscalyear_invoice_sequences(
-        create_fiscalyear(get_company(), dt.date.today()))
-    fiscalyear.click('create_period')
-
-
 def activate_partnership(*setup):
     """Activate the module with the French chart of accounts and the banks,
     as the module's test case does (the database is shared), for an
     association that keeps its accounts in euros, with the fiscal year of
     today; then run the set-up functions and return proteus' config"""
-    from trytond.modules.account_fr.tests.tools import create_chart
-    from trytond.modules.association.tests.tools import activate
+    from trytond.modules.association.tests.tools import (
+        activate, setup_accounting)
     from trytond.modules.company.tests.tools import create_company
     return activate('association_partnership',
-        partial(create_company, currency='EUR'), create_chart,
-        setup_fiscalyear, *setup, extras=['account_fr', 'bank'])
+        partial(create_company, currency='EUR'), setup_accounting,
+        *setup, extras=['account_fr', 'bank'])
 
 
 def create_sponsorship_product(name="Partenariat", config=None):

@@ -265,7 +265,7 @@ class PortalEventRouteTestCase(
                 "Séance"]:
             self.assertNotIn(name, text)
         rows = {
-            row.xpath('string(th/a)'):
+            row.xpath('string(th//a)'):
             [' '.join(td.text_content().split()) for td in row.xpath('td')]
             for row in parse_html(response).xpath('//tbody/tr')}
         self.assertEqual(rows["Salon des maires"][1],

@@ -294,18 +294,16 @@ def create_service_product(company, name):
 
 
 def setup_accounting(name="Association des maires de Seine-et-Marne"):
-    """Create the association's company with a chart of accounts and a
-    fiscal year from the first day of last year to the end of this year
-    with invoice sequences and periods, and make it the user's company;
-    return the company and the payment term of 30 days"""
-    from trytond.modules.account.tests import create_chart, get_fiscalyear
-    from trytond.modules.account_invoice.tests.test_module import (
-        set_invoice_sequences)
+    """Create the association's company with a chart of accounts and the
+    fiscal years of last year and this year (association's
+    setup_accounting), and make it the user's company; return the company
+    and the payment term of 30 days"""
+    from trytond.modules.association.tests.tools import (
+        setup_accounting as setup_association_accounting)
     from trytond.modules.company.tests import create_company
     from trytond.modules.currency.tests import create_currency
     pool = Pool()
     User = pool.get('res.user')
-    FiscalYear = pool.get('account.fiscalyear')
     PaymentTerm = pool.get('account.invoice.payment_term')
     euro = create_currency('EUR')
     euro.symbol = '€'
@@ -315,21 +313,11 @@ def setup_accounting(name="Association des maires de Seine-et-Marne"):
             'companies': [('add', [company.id])],
             'company': company.id,
             })
+    year = dt.date.today().year
+    setup_association_accounting(
+        company, years=[year - 1, year],
+        chart='account.account_template_root_fr')
     with Transaction().set_context(company=company.id):
-        create_chart(company, chart='account.account_template_root_fr')
-        today = dt.date.today()
-        # The helpers find the sequence types by their English names
-        with Transaction().set_context(language='en'):
-            fiscalyear = set_invoice_sequences(get_fiscalyear(
-                    company, today=today,
-                    start_date=dt.date(today.year - 1, 1, 1),
-                    end_date=dt.date(today.year, 12, 31)))
-        fiscalyear.save()
-        sequence = fiscalyear.invoice_sequences[0].out_invoice_sequence
-        sequence.prefix = 'FA%s-' % today.year
-        sequence.padding = 4
-        sequence.save()
-        FiscalYear.create_period([fiscalyear])
         term, = PaymentTerm.create([{
                     'name': "30 jours",
                     'lines': [('create', [{
