@@ -128,7 +128,11 @@ def setup_accounting(
     from trytond.transaction import Transaction, TransactionError
     if config is not None:
         from proteus import Model
-        extras = {}
+        # The chart's wizard saves the singleton of the accounting
+        # configuration, which locks its table: a transaction that did not
+        # declare it would be restarted after the long creation of the chart
+        extras = {'_lock_tables': [
+                config.pool.get('account.configuration')._table]}
         while True:
             try:
                 with Transaction().start(
