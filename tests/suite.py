@@ -5,7 +5,8 @@
 Usage: python -m tests.suite RESULT.json START[,START...] TOP
 The files discovered below each START (in one process, so that they share
 the databases they build) match CONCORDE_TEST_PATTERN (default test*.py).
-The slowest tests are printed at the end, to keep the suite short."""
+The slowest tests and class set-ups are printed at the end, to keep the
+suite short."""
 import json
 import os
 import sys
@@ -16,13 +17,22 @@ SLOWEST = 15
 
 
 class TimedResult(unittest.TextTestResult):
-    """Keep how long each test took, with the set-up of its class (the time
-    since the previous test ended)"""
+    """Keep how long each test took and, apart, the set-up of its class
+    (the database of its modules, built when the class starts: the time
+    between the end of the previous test and its start)"""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.durations = []
         self._last = time.monotonic()
+
+    def startTest(self, test):
+        now = time.monotonic()
+        if now - self._last >= 1:
+            self.durations.append((
+                    now - self._last, f"set-up before {test.id()}"))
+        self._last = now
+        super().startTest(test)
 
     def stopTest(self, test):
         super().stopTest(test)
@@ -41,7 +51,7 @@ def main():
     runner = unittest.TextTestRunner(
         verbosity=2, stream=sys.stdout, resultclass=TimedResult)
     result = runner.run(suite)
-    print("\nSlowest tests:")
+    print("\nSlowest tests and set-ups:")
     for duration, name in sorted(result.durations, reverse=True)[:SLOWEST]:
         print(f"{duration:7.1f} s  {name}")
     counts = {

@@ -129,10 +129,13 @@ def setup_accounting(
     if config is not None:
         from proteus import Model
         # The chart's wizard saves the singleton of the accounting
-        # configuration, which locks its table: a transaction that did not
-        # declare it would be restarted after the long creation of the chart
+        # configuration and the fiscal years and periods check their dates,
+        # which lock their tables: a transaction that did not declare them
+        # would be restarted after the long creation of the chart
         extras = {'_lock_tables': [
-                config.pool.get('account.configuration')._table]}
+                config.pool.get(name)._table for name in [
+                    'account.configuration', 'account.fiscalyear',
+                    'account.period']]}
         while True:
             try:
                 with Transaction().start(
