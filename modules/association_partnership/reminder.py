@@ -117,14 +117,21 @@ class Convention(metaclass=PoolMeta):
         cls.send_reminder_emails(reminders)
         return reminders
 
+    def staff_language(self, user):
+        """The code of the language in which user is reminded: the user's
+        own, else the association's"""
+        if user and user.language:
+            return user.language.code
+        return self.company.party.document_language
+
     def get_reminder(self, kind, due, commitment=None):
         "Return the unsaved reminder of the kind"
         pool = Pool()
         Reminder = pool.get('association.convention.reminder')
         Lang = pool.get('ir.lang')
         owner = (commitment.owner if commitment else None) or self.owner
-        language = owner.language.code if owner and owner.language else None
-        with Transaction().set_context(language=language):
+        with Transaction().set_context(
+                language=self.staff_language(owner)):
             lang = Lang.get()
             if kind == 'commitment':
                 description = gettext(
@@ -153,8 +160,8 @@ class Convention(metaclass=PoolMeta):
         datamanager = SMTPDataManager()
         emails = []
         for (owner, convention), sub_reminders in groups.items():
-            language = owner.language.code if owner.language else None
-            with Transaction().set_context(language=language):
+            with Transaction().set_context(
+                    language=convention.staff_language(owner)):
                 subject = gettext(
                     'association_partnership.msg_reminder_email_subject',
                     convention=convention.rec_name)
