@@ -43,18 +43,34 @@ first, the result may depend on the load of the machine;
 against the best of the relaxation's and CP-SAT's bounds.
 """
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .exceptions import PinError
 
 try:
-    from ortools.graph.python import min_cost_flow
+    from ortools.graph.python import max_flow, min_cost_flow
     from ortools.sat.python import cp_model
 except ImportError:  # pragma: no cover
-    cp_model = min_cost_flow = None
+    cp_model = max_flow = min_cost_flow = None
 
 MUTUAL_FACTOR = 2
+# The weight of the urgency of a participant's meetings in the placement of
+# a slot: above every score of one meeting
+URGENCY = 1000
+# The longest chain of meetings moved to place one
+MAX_CHAIN = 50
+# The passes of improvement
+MAX_PASSES = 5
+# The largest CP-SAT model (variables) solved after the placement
+EXACT_SIZE = 1000
+
+
+def SLOT_ORDERS(slots):
+    "The orders of the slots in which the meetings are placed"
+    return [slots, slots[::-1], slots[::2] + slots[1::2],
+        slots[1::2][::-1] + slots[::2][::-1]]
 
 
 @dataclass(frozen=True)
@@ -121,10 +137,15 @@ class Schedule:
 
     @property
     def gap(self):
-        "The relative distance to the optimum: 0 when proven optimal"
+        "The relative distance of the score to the optimum: 0 when proven"
         if not self.bound:
             return 0.
         return (self.bound - self.score) / self.bound
+
+    @property
+    def communes_gap(self):
+        "The communes that may be served more: 0 when proven"
+        return self.communes_bound - self.communes_served
 
     def by_request(self):
         return {m.request: m for m in self.meetings}
@@ -427,6 +448,410 @@ def relaxation(instance, fairness):
         score(instance, chosen))
 
 
+def communes_bound(instance):
+    """Return an upper bound of the communes that can be served
+
+    A commune is served by one meeting, so the schedules of one meeting per
+    commune decide it: each commune meets one company of its requests in a
+    slot where both are free.  Two maximum flows from the communes through
+    the (company, slot) pairs bound it: one keeps the maximum of each
+    company but only the total of the tables, the other the tables of each
+    slot but not the maxima."""
+    served = set()
+    busy = set()
+    used = defaultdict(int)
+    for request_id, pin in instance.pins.items():
+        used[pin.slot] += 1
+        for participant in instance.request_index[request_id].participants:
+            busy.add((participant, pin.slot))
+            if instance.participants[participant].commune:
+                served.add(participant)
+    tables = {s: len(instance.tables) - used[s] for s in instance.slots}
+    cells = defaultdict(set)
+    for request in instance.requests:
+        if request.id in instance.pins:
+            continue
+        commune, company = _sides(instance, request)
+        if (commune in served or capacity(instance, commune) < 1
+                or capacity(instance, company) < 1):
+            continue
+        for slot in instance.available_slots(request):
+            if (company, slot) not in busy and tables[slot] > 0:
+                cells[commune].add((company, slot))
+    communes = sorted(cells, key=_sort_key)
+    pairs = sorted({c for cs in cells.values() for c in cs},
+        key=lambda c: (_sort_key(c[0]), instance.slot_index[c[1]]))
+    companies = sorted({c for c, _ in pairs}, key=_sort_key)
+    bounds = []
+    for by_slot in [False, True]:
+        flow = max_flow.SimpleMaxFlow()
+        source, sink, total = 0, 1, 2
+        node = {}
+        for key in (
+                [('commune', c) for c in communes]
+                + [('pair', p) for p in pairs]
+                + [('company', c) for c in companies]
+                + [('slot', s) for s in instance.slots]):
+            node[key] = len(node) + 3
+        for commune in communes:
+            flow.add_arc_with_capacity(source, node['commune', commune], 1)
+            for pair in sorted(cells[commune], key=lambda c: (
+                        _sort_key(c[0]), instance.slot_index[c[1]])):
+                flow.add_arc_with_capacity(
+                    node['commune', commune], node['pair', pair], 1)
+        for company, slot in pairs:
+            if by_slot:
+                flow.add_arc_with_capacity(
+                    node['pair', (company, slot)], node['slot', slot], 1)
+            else:
+                flow.add_arc_with_capacity(
+                    node['pair', (company, slot)], node['company', company],
+                    1)
+        if by_slot:
+            for slot in instance.slots:
+                flow.add_arc_with_capacity(
+                    node['slot', slot], sink, tables[slot])
+        else:
+            for company in companies:
+                flow.add_arc_with_capacity(
+                    node['company', company], total,
+                    capacity(instance, company))
+            flow.add_arc_with_capacity(total, sink, sum(tables.values()))
+        flow.solve(source, sink)
+        bounds.append(flow.optimal_flow())
+    return len(served) + min(bounds)
+
+
+def _sides(instance, request):
+    "Return the commune and the company of the request"
+    first, second = request.participants
+    if instance.participants[first].commune:
+        return first, second
+    return second, first
+
+
+class _Placement:
+    """A schedule being built: the slot of each request met
+
+    It places the meetings chosen by the relaxation slot after slot, fills
+    the tables left with the other requests and improves the schedule by
+    moves that serve more communes, then score more, until none does."""
+
+    def __init__(self, instance, start):
+        self.instance = instance
+        self.n_tables = len(instance.tables)
+        self.slot = {}
+        # the request met by a participant in a slot
+        self.at = {}
+        self.count = defaultdict(int)
+        self.used = defaultdict(int)
+        self.meetings = defaultdict(set)
+        self.in_slot = defaultdict(set)
+        self.served = 0
+        self.score = 0
+        # the changes to undo, when recorded
+        self.journal = None
+        # the meeting to remove first: the lightest, then the latest
+        self.cost = {r.id: (r.weight, _sort_key(r.id))
+            for r in instance.requests}
+        self.available = {}
+        for request in instance.requests:
+            pin = instance.pins.get(request.id)
+            self.available[request.id] = (
+                [pin.slot] if pin else instance.available_slots(request))
+        for request_id, slot in start.items():
+            self.add(instance.request_index[request_id], slot)
+
+    def add(self, request, slot):
+        self.slot[request.id] = slot
+        self.used[slot] += 1
+        self.in_slot[slot].add(request.id)
+        self.score += request.weight
+        for participant in request.participants:
+            self.at[participant, slot] = request.id
+            self.count[participant] += 1
+            self.meetings[participant].add(request.id)
+        commune, _ = _sides(self.instance, request)
+        if self.count[commune] == 1:
+            self.served += 1
+        if self.journal is not None:
+            self.journal.append((request, None))
+
+    def remove(self, request):
+        slot = self.slot.pop(request.id)
+        self.used[slot] -= 1
+        self.in_slot[slot].discard(request.id)
+        self.score -= request.weight
+        for participant in request.participants:
+            del self.at[participant, slot]
+            self.count[participant] -= 1
+            self.meetings[participant].discard(request.id)
+        commune, _ = _sides(self.instance, request)
+        if not self.count[commune]:
+            self.served -= 1
+        if self.journal is not None:
+            self.journal.append((request, slot))
+
+    def undo(self):
+        "Undo the changes recorded in the journal"
+        journal, self.journal = self.journal, None
+        for request, slot in reversed(journal):
+            if slot is None:
+                self.remove(request)
+            else:
+                self.add(request, slot)
+
+    def under_maximum(self, request):
+        return all(
+            self.instance.participants[p].maximum is None
+            or self.count[p] < self.instance.participants[p].maximum
+            for p in request.participants)
+
+    def free(self, request, slot):
+        return (self.used[slot] < self.n_tables
+            and all((p, slot) not in self.at for p in request.participants))
+
+    def value(self):
+        return (self.served, self.score)
+
+    def place(self, chosen, slots):
+        """Place the chosen requests slot after slot
+
+        Each slot takes a maximum-weight set of meetings in which nobody
+        meets twice, within its tables: the weight favours the participants
+        with the most meetings left for the fewest free slots left, so that
+        nobody is left with more meetings than slots, then the score."""
+        instance = self.instance
+        todo = [instance.request_index[r] for r in chosen
+            if r not in self.slot]
+        for i, slot in enumerate(slots):
+            if not todo:
+                break
+            later = slots[i:]
+            left = defaultdict(int)
+            for request in todo:
+                for participant in request.participants:
+                    left[participant] += 1
+            room = {}
+            for participant in left:
+                blocked = instance.participants[participant].blocked
+                room[participant] = max(1, sum(1 for s in later
+                        if s not in blocked
+                        and (participant, s) not in self.at))
+            candidates = [r for r in todo
+                if slot in self.available[r.id] and self.free(r, slot)]
+            if not candidates:
+                continue
+            flow = min_cost_flow.SimpleMinCostFlow()
+            source, sink, tables = 0, 1, 2
+            node = {}
+            for request in candidates:
+                for participant in _sides(instance, request):
+                    node.setdefault(participant, len(node) + 3)
+            arcs = []
+            for request in candidates:
+                commune, company = _sides(instance, request)
+                urgency = sum(
+                    URGENCY * left[p] // room[p] for p in (commune, company))
+                arcs.append((flow.add_arc_with_capacity_and_unit_cost(
+                            node[commune], node[company], 1,
+                            -(urgency + request.weight)), request))
+            communes = sorted({_sides(instance, r)[0] for r in candidates},
+                key=_sort_key)
+            companies = sorted({_sides(instance, r)[1] for r in candidates},
+                key=_sort_key)
+            for commune in communes:
+                flow.add_arc_with_capacity_and_unit_cost(
+                    source, node[commune], 1, 0)
+            for company in companies:
+                flow.add_arc_with_capacity_and_unit_cost(
+                    node[company], tables, 1, 0)
+            flow.add_arc_with_capacity_and_unit_cost(
+                tables, sink, self.n_tables - self.used[slot], 0)
+            flow.add_arc_with_capacity_and_unit_cost(
+                source, sink, len(communes), 0)
+            flow.set_node_supply(source, len(communes))
+            flow.set_node_supply(sink, -len(communes))
+            if flow.solve() != flow.OPTIMAL:  # pragma: no cover
+                raise RuntimeError("No matching of slot %r" % (slot,))
+            placed = set()
+            for arc, request in arcs:
+                if flow.flow(arc):
+                    self.add(request, slot)
+                    placed.add(request.id)
+            todo = [r for r in todo if r.id not in placed]
+        return todo
+
+    def insert(self, request):
+        """Place the request, moving others between two slots if needed
+
+        Return True when placed.  When the commune is free in slot a and the
+        company in slot b, the meetings that alternate between a and b from
+        the company (a Kempe chain) swap their slots, which frees the
+        company in a."""
+        if request.id in self.slot or not self.under_maximum(request):
+            return False
+        available = self.available[request.id]
+        for slot in available:
+            if self.free(request, slot):
+                self.add(request, slot)
+                return True
+        if request.id in self.instance.pins:
+            return False
+        for first, second in [
+                _sides(self.instance, request),
+                reversed(_sides(self.instance, request))]:
+            free_first = [s for s in available
+                if (first, s) not in self.at]
+            free_second = [s for s in available
+                if (second, s) not in self.at]
+            for a in free_first:
+                for b in free_second:
+                    # The chain frees a table in neither a nor b
+                    if a == b or (self.used[a] >= self.n_tables
+                            and self.used[b] >= self.n_tables):
+                        continue
+                    if self._swap_chain(request, second, a, b):
+                        return True
+        return False
+
+    def _swap_chain(self, request, start, a, b):
+        instance = self.instance
+        chain = []
+        participant, slot = start, a
+        while (participant, slot) in self.at:
+            other = instance.request_index[self.at[participant, slot]]
+            if other.id in instance.pins:
+                return False
+            target = b if slot == a else a
+            if target not in self.available[other.id]:
+                return False
+            chain.append(other)
+            participant, = (p for p in other.participants
+                if p != participant)
+            slot = target
+            if len(chain) > MAX_CHAIN:
+                return False
+        in_a = sum(1 for r in chain if self.slot[r.id] == a)
+        in_b = len(chain) - in_a
+        if (self.used[a] - in_a + in_b + 1 > self.n_tables
+                or self.used[b] - in_b + in_a > self.n_tables):
+            return False
+        moves = [(r, b if self.slot[r.id] == a else a) for r in chain]
+        for other, _ in moves:
+            self.remove(other)
+        for other, slot in moves:
+            self.add(other, slot)
+        self.add(request, a)
+        return True
+
+    def replace(self, request, communes_first):
+        """Place the request in place of meetings that weigh less
+
+        The meetings removed are those of its participants in the slot, one
+        of a participant at its maximum and one of the slot when its tables
+        are full; each is placed again elsewhere when possible.  No commune
+        loses its last meeting.  Keep the change only when it serves more
+        communes or, with as many, scores more.  Return True when kept."""
+        instance = self.instance
+        if request.id in self.slot or request.id in instance.pins:
+            return False
+        before = self.value()
+        for slot in self.available[request.id]:
+            if not communes_first and any(
+                    self.cost[self.at[p, slot]][0] >= request.weight
+                    for p in request.participants
+                    if (p, slot) in self.at):
+                continue
+            removed = self._blocking(request, slot)
+            if removed is None:
+                continue
+            if not communes_first and (
+                    sum(r.weight for r in removed) >= request.weight):
+                continue
+            self.journal = []
+            for other in removed:
+                self.remove(other)
+            self.add(request, slot)
+            for other in removed:
+                self.insert(other)
+            if self.value() > before:
+                self.journal = None
+                return True
+            self.undo()
+        return False
+
+    def _blocking(self, request, slot):
+        """Return the meetings to remove to place the request in the slot or
+        None when a pinned meeting or the last meeting of another commune
+        would be"""
+        instance = self.instance
+        commune, _ = _sides(instance, request)
+        removed = []
+        lost = defaultdict(int)
+
+        def removable(request_id):
+            if request_id in instance.pins or request_id in removed:
+                return False
+            other, _ = _sides(instance, instance.request_index[request_id])
+            return other == commune or self.count[other] > lost[other] + 1
+
+        def remove(request_id):
+            removed.append(request_id)
+            lost[_sides(instance, instance.request_index[request_id])[0]] += 1
+
+        for participant in request.participants:
+            other = self.at.get((participant, slot))
+            if other is not None and other not in removed:
+                if not removable(other):
+                    return None
+                remove(other)
+        for participant in request.participants:
+            maximum = instance.participants[participant].maximum
+            if maximum is None:
+                continue
+            count = self.count[participant] - sum(
+                1 for r in removed
+                if participant in instance.request_index[r].participants)
+            if count >= maximum:
+                candidates = [r for r in self.meetings[participant]
+                    if removable(r)]
+                if not candidates:
+                    return None
+                remove(min(candidates, key=self.cost.__getitem__))
+        if self.used[slot] - sum(
+                1 for r in removed if self.slot[r] == slot) >= (
+                self.n_tables):
+            candidates = [r for r in self.in_slot[slot] if removable(r)]
+            if not candidates:
+                return None
+            remove(min(candidates, key=self.cost.__getitem__))
+        return [instance.request_index[r] for r in removed]
+
+    def improve(self, order):
+        """Serve more communes, then score more, by insertions and
+        replacements of the requests not met, in the given order, until no
+        move helps or MAX_PASSES passes"""
+        instance = self.instance
+        for _ in range(MAX_PASSES):
+            before = self.value()
+            served = {p for r in self.slot
+                for p in instance.request_index[r].participants
+                if instance.participants[p].commune}
+            for request in order:
+                commune, _ = _sides(instance, request)
+                if commune in served or request.id in self.slot:
+                    continue
+                if self.insert(request) or self.replace(request, True):
+                    served.add(commune)
+            for request in order:
+                if request.id not in self.slot:
+                    if not self.insert(request):
+                        self.replace(request, False)
+            if self.value() <= before:
+                break
+
+
 class _Model:
     "The CP-SAT model of an instance"
 
@@ -481,30 +906,40 @@ class _Model:
             var = model.new_bool_var('')
             self.y[commune] = var
             model.add(cp_model.LinearExpr.sum(variables) >= var)
+        self.served = cp_model.LinearExpr.sum(list(self.y.values()))
+        self.score = cp_model.LinearExpr.weighted_sum(
+            list(x.values()), [instance.request_index[r].weight for r, _ in x])
 
-        # Lexicographic objective: a commune served is worth more than
-        # every meeting together
-        self.bonus = sum(r.weight for r in instance.requests) + 1
-        variables = list(self.y.values()) + list(x.values())
-        weights = [self.bonus] * len(self.y) + [
-            instance.request_index[r].weight for r, _ in x]
-        model.maximize(cp_model.LinearExpr.weighted_sum(variables, weights))
+    def __len__(self):
+        return len(self.x)
 
     def hint(self, assigned):
         "Give the schedule {request: slot} as complete solution hint"
+        self.model.clear_hints()
         served = set()
         for request_id in assigned:
             served.update(
                 self.instance.request_index[request_id].participants)
-        hint = self.model.proto.solution_hint
-        hint.vars.extend(v.index for v in self.x.values())
-        hint.values.extend(int(assigned.get(r) == s) for r, s in self.x)
-        hint.vars.extend(v.index for v in self.y.values())
-        hint.values.extend(int(c in served) for c in self.y)
+        for (request_id, slot), var in self.x.items():
+            self.model.add_hint(var, assigned.get(request_id) == slot)
+        for commune, var in self.y.items():
+            self.model.add_hint(var, commune in served)
 
-    def assigned(self, solver):
-        return {r: s for (r, s), v in self.x.items()
-            if solver.boolean_value(v)}
+    def solve(self, objective, assigned, time_limit, wall_time_limit, seed):
+        """Maximise the objective from the schedule and return the solver,
+        its status and the schedule found (the given one when none)"""
+        self.model.maximize(objective)
+        self.hint(assigned)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.max_deterministic_time = time_limit
+        solver.parameters.max_time_in_seconds = wall_time_limit
+        status = solver.solve(self.model)
+        if status in {cp_model.OPTIMAL, cp_model.FEASIBLE}:
+            assigned = {r: s for (r, s), v in self.x.items()
+                if solver.boolean_value(v)}
+        return solver, status, assigned
 
 
 def _value(instance, assigned):
@@ -513,17 +948,26 @@ def _value(instance, assigned):
 
 def schedule(
         participants, slots, tables, requests, pins=(), *,
-        time_limit=10., wall_time_limit=None, seed=42):
+        time_limit=10., wall_time_limit=None, seed=42,
+        exact_size=EXACT_SIZE):
     """Return the Schedule of the accepted requests
 
     participants, requests and pins are iterables of Participant, Request and
     Pin; slots and tables are the ordered ids of the slots and of the tables.
+
+    The relaxation without slots bounds the communes served and the score
+    and chooses the meetings, which are placed slot after slot and improved
+    by moves (see _Placement); all this is deterministic.  When that does
+    not prove the schedule optimal and the CP-SAT model has at most
+    exact_size variables, CP-SAT solves the two stages in turn from it:
+    first the communes served, then the score with as many communes served.
     time_limit is the deterministic time (about seconds on a recent machine)
-    given to CP-SAT; wall_time_limit (by default three times time_limit plus
-    one second) stops it whatever happens.
+    given to CP-SAT in all; wall_time_limit (by default three times
+    time_limit plus one second) stops it whatever happens.
     Raise PinError when the pinned meetings cannot be kept."""
     if cp_model is None:  # pragma: no cover
         raise RuntimeError("OR-Tools is not installed")
+    started = time.perf_counter()
     if wall_time_limit is None:
         wall_time_limit = 3 * time_limit + 1
     instance = Instance(participants, slots, tables, requests, pins)
@@ -532,49 +976,93 @@ def schedule(
         result.status = 'optimal'
         return result
 
-    # The relaxation gives the bounds and the meetings worth having
-    _, _, bound = relaxation(instance, fairness=False)
-    chosen, communes_bound, _ = relaxation(instance, fairness=True)
-    # The chosen meetings first, in the order of arrival, then the others
-    index = {r: i for i, r in enumerate(instance.request_index)}
-    chosen = sorted(
-        (r for r in chosen if r not in instance.pins), key=index.get)
-    start = greedy(
-        instance, order=[instance.request_index[r] for r in chosen])
-    start = greedy(instance, start=start)
-    best = max(greedy(instance), start, key=lambda a: _value(instance, a))
+    # The relaxation bounds the score of every schedule, and with fairness
+    # the communes served and the score of the schedules that serve as
+    # many communes as it does
+    _, _, score_bound = relaxation(instance, fairness=False)
+    chosen, relaxation_communes, fair_bound = relaxation(
+        instance, fairness=True)
+    communes_limit = min(relaxation_communes, communes_bound(instance))
 
-    model = _Model(instance)
-    model.hint(best)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_deterministic_time = time_limit
-    solver.parameters.max_time_in_seconds = wall_time_limit
-    status = solver.solve(model.model)
-    if status in {cp_model.OPTIMAL, cp_model.FEASIBLE}:
-        candidate = model.assigned(solver)
-        if _value(instance, candidate) >= _value(instance, best):
-            best = candidate
-        served = communes_served(instance, best)
-        solver_bound = math.floor(solver.best_objective_bound)
-        communes_bound = min(communes_bound, solver_bound // model.bonus)
-        if solver_bound // model.bonus <= served:
-            bound = min(bound, solver_bound - served * model.bonus)
+    pinned = {r: p.slot for r, p in instance.pins.items()}
+    index = {r: i for i, r in enumerate(instance.request_index)}
+    chosen = sorted((r for r in chosen if r not in pinned), key=index.get)
+    best = pinned
+    # The slots in their order, then in the reverse order: where some
+    # participants are free only part of the time, one often places more
+    for slots in SLOT_ORDERS(instance.slots):
+        placement = _Placement(instance, pinned)
+        left = placement.place(chosen, slots)
+        # Then the other requests, the heaviest first, in the order of
+        # arrival
+        others = sorted(
+            (r for r in instance.requests if r.id not in placement.slot),
+            key=lambda r: (-r.weight, index[r.id]))
+        for request in others:
+            placement.insert(request)
+        placement.improve(left + [r for r in others if r not in left])
+        if placement.value() > _value(instance, best):
+            best = dict(placement.slot)
+        if placement.value() == (relaxation_communes, fair_bound):
+            break
+    fcfs = greedy(instance)
+    if _value(instance, fcfs) > _value(instance, best):
+        best = fcfs
+
+    def score_limit(served):
+        # The fair bound holds for the schedules that serve as many
+        # communes as the relaxation
+        return fair_bound if served >= relaxation_communes else score_bound
+
+    served, total = _value(instance, best)
+    bound = score_limit(served)
+    status = 'optimal'
+    deterministic_time = 0
+    wall_time_reached = False
+    size = sum(len(s) for s in placement.available.values())
+    if (served, total) != (communes_limit, bound) and size <= exact_size:
+        model = _Model(instance)
+        # The first stage: the communes served
+        if served < communes_limit:
+            solver, solver_status, candidate = model.solve(
+                model.served, best, time_limit / 2, wall_time_limit,
+                seed)
+            deterministic_time += solver.deterministic_time
+            if _value(instance, candidate) > _value(instance, best):
+                best = candidate
+            served, total = _value(instance, best)
+            if solver_status == cp_model.OPTIMAL:
+                communes_limit = served
+            elif solver_status == cp_model.FEASIBLE:
+                communes_limit = min(communes_limit,
+                    math.floor(solver.best_objective_bound))
+            bound = score_limit(served)
+        # The second stage: the score, with as many communes served
+        if served == communes_limit:
+            model.model.add(model.served >= served)
+            solver, solver_status, candidate = model.solve(
+                model.score, best, time_limit - deterministic_time,
+                max(wall_time_limit - (time.perf_counter() - started), .1),
+                seed)
+            deterministic_time += solver.deterministic_time
+            if _value(instance, candidate) > _value(instance, best):
+                best = candidate
+            served, total = _value(instance, best)
+            if solver_status == cp_model.OPTIMAL:
+                bound = total
+            elif solver_status == cp_model.FEASIBLE:
+                bound = min(bound, math.floor(solver.best_objective_bound))
+        wall_time_reached = (deterministic_time < .99 * time_limit
+            and time.perf_counter() - started >= .99 * wall_time_limit)
+    if (served, total) != (communes_limit, bound):
+        status = 'feasible'
     result.meetings = assign_tables(instance, best)
-    result.score = score(instance, best)
-    result.communes_served = communes_served(instance, best)
-    result.communes_bound = max(communes_bound, result.communes_served)
-    result.bound = max(bound, result.score)
-    if (status == cp_model.OPTIMAL
-            or (result.score == result.bound
-                and result.communes_served == result.communes_bound)):
-        result.status = 'optimal'
-    else:
-        result.status = 'feasible'
-    result.wall_time = solver.wall_time
-    result.deterministic_time = solver.deterministic_time
-    result.wall_time_reached = (
-        status != cp_model.OPTIMAL
-        and solver.wall_time >= .99 * wall_time_limit)
+    result.score = total
+    result.communes_served = served
+    result.communes_bound = max(communes_limit, served)
+    result.bound = max(bound, total)
+    result.status = status
+    result.deterministic_time = deterministic_time
+    result.wall_time_reached = wall_time_reached
+    result.wall_time = time.perf_counter() - started
     return result

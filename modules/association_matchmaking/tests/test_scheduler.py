@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from trytond.modules.association_matchmaking.exceptions import PinError
 from trytond.modules.association_matchmaking.scheduler import (
-    Participant, Pin, Request, greedy_schedule, schedule)
+    Instance, Participant, Pin, Request, communes_bound, greedy_schedule,
+    schedule)
 
 SETTINGS = settings(
     max_examples=60, deadline=None, database=None, derandomize=True,
@@ -44,6 +45,25 @@ def instances(draw, max_communes=6, max_companies=4, max_slots=5,
                 id=100 + i, participants=(commune, company),
                 priority=draw(st.integers(1, 3)),
                 mutual=draw(st.booleans())))
+    return participants, slots, tables, requests
+
+
+@st.composite
+def contended(draw):
+    """Draw small instances joined to the trap of first come, first served:
+    commune 50 first asks company 60, which accepts one meeting and is the
+    only one that commune 51 asked, then company 61"""
+    participants, slots, tables, requests = draw(instances(
+            max_communes=3, max_companies=2, max_slots=2, max_tables=2,
+            max_requests=4))
+    participants += [
+        Participant(50, commune=True), Participant(51, commune=True),
+        Participant(60, maximum=1), Participant(61)]
+    requests += [
+        Request(1, (50, 60), priority=draw(st.integers(1, 3))),
+        Request(2, (51, 60), priority=draw(st.integers(1, 3))),
+        Request(3, (50, 61), priority=draw(st.integers(1, 3))),
+        ]
     return participants, slots, tables, requests
 
 
@@ -89,6 +109,9 @@ def check(test, participants, slots, tables, requests, pins, result):
     served = {p for r in met for p in requests[r].participants
         if participants[p].commune}
     test.assertEqual(result.communes_served, len(served))
+    test.assertLessEqual(result.communes_served, result.communes_bound)
+    test.assertEqual(result.communes_gap,
+        result.communes_bound - result.communes_served)
 
 
 def brute_force(participants, slots, tables, requests):
@@ -165,9 +188,42 @@ class SchedulerTestCase(unittest.TestCase):
         participants, slots, tables, requests = instance
         result = schedule(participants, slots, tables, requests,
             time_limit=5)
-        self.assertEqual(
-            (result.communes_served, result.score),
-            brute_force(participants, slots, tables, requests))
+        best = brute_force(participants, slots, tables, requests)
+        self.assertEqual((result.communes_served, result.score), best)
+        self.assertEqual(result.status, 'optimal')
+        self.assertEqual((result.communes_gap, result.gap), (0, 0))
+        # The bounds of the relaxation hold
+        self.assertGreaterEqual(
+            communes_bound(Instance(participants, slots, tables, requests)),
+            best[0])
+
+    @SETTINGS
+    @given(contended())
+    def test_communes_greedy_short(self, instance):
+        """Where first come, first served leaves out communes that the flow
+        bound allows, the schedule serves as many communes as the best one
+        and says it"""
+        participants, slots, tables, requests = instance
+        greedy = greedy_schedule(participants, slots, tables, requests)
+        bound = communes_bound(
+            Instance(participants, slots, tables, requests))
+        assume(greedy.communes_served < bound)
+        best = brute_force(participants, slots, tables, requests)
+        for exact_size in [0, 1000]:
+            result = schedule(participants, slots, tables, requests,
+                time_limit=5, exact_size=exact_size)
+            check(self, participants, slots, tables, requests, [], result)
+            self.assertGreater(
+                result.communes_served, greedy.communes_served)
+            self.assertLessEqual(best[0], result.communes_bound)
+            if exact_size:
+                self.assertEqual(
+                    (result.communes_served, result.score), best)
+                self.assertEqual(result.communes_gap, 0)
+            elif result.communes_served < best[0]:
+                # Without the exact solver, a commune left out is told
+                self.assertGreater(result.communes_gap, 0)
+                self.assertEqual(result.status, 'feasible')
 
     @SETTINGS
     @given(instances(), st.randoms(use_true_random=False))
@@ -208,10 +264,10 @@ class SchedulerTestCase(unittest.TestCase):
     def test_determinism_time_limit(self):
         "Stopped by its time limit, the solver still gives the same schedule"
         participants, slots, tables, requests = generate(
-            random.Random(3), communes=120, companies=80, per_participant=5,
-            slots=16, tables=40)
+            random.Random(1), communes=40, companies=20, per_participant=4,
+            slots=8, tables=8, half_days=.6)
         results = [schedule(participants, slots, tables, requests,
-                time_limit=0.2, wall_time_limit=60) for _ in range(2)]
+                time_limit=0.02, wall_time_limit=60) for _ in range(2)]
         self.assertEqual(results[0].status, 'feasible')
         self.assertFalse(results[0].wall_time_reached)
         self.assertGreater(results[0].gap, 0)
@@ -250,6 +306,26 @@ class SchedulerTestCase(unittest.TestCase):
         greedy = greedy_schedule(participants, slots, tables, requests)
         self.assertLess(greedy.communes_served, result.communes_served)
         self.assertEqual(result.communes_served, result.communes_bound)
+
+    def test_fewer_tables(self):
+        """With fewer tables than requests and maxima of one to three, every
+        table serves a commune, proven by the flow bound, whatever the order
+        of the requests"""
+        participants, slots, tables, requests = generate(
+            random.Random(7), communes=150, companies=60, per_participant=4,
+            slots=10, tables=12, maximum=2, half_days=.3)
+        greedy = greedy_schedule(participants, slots, tables, requests)
+        result = schedule(participants, slots, tables, requests,
+            exact_size=0)
+        check(self, participants, slots, tables, requests, [], result)
+        self.assertEqual(result.communes_served, len(slots) * len(tables))
+        self.assertEqual(result.communes_gap, 0)
+        self.assertLess(greedy.communes_served, result.communes_served)
+        shuffled = list(requests)
+        random.Random(1).shuffle(shuffled)
+        again = schedule(participants[::-1], slots, tables, shuffled,
+            exact_size=0)
+        self.assertEqual(again.meetings, result.meetings)
 
     def test_weight(self):
         "Priority and mutual interest weigh in the choice"
@@ -400,19 +476,24 @@ class SchedulerTestCase(unittest.TestCase):
 
 
 def generate(rng, communes, companies, per_participant, slots, tables,
-        maximum=None):
+        maximum=None, half_days=0):
     """Return a random instance
 
     Each participant asks per_participant meetings of the other side, with a
     preference for some popular companies; a mutual request when the other
-    side asked too."""
+    side asked too.  Each participant blocks a tenth of the slots and
+    half_days of them a half of the slots."""
     participants = []
     company_ids = list(range(communes, communes + companies))
     popularity = [1 + rng.random() * 3 for _ in company_ids]
     slot_ids = list(range(slots))
     for i in range(communes + companies):
-        blocked = frozenset(
-            s for s in slot_ids if rng.random() < .1)
+        blocked = {s for s in slot_ids if rng.random() < .1}
+        if rng.random() < half_days:
+            half = slots // 2
+            blocked |= set(
+                slot_ids[:half] if rng.random() < .5 else slot_ids[half:])
+        blocked = frozenset(blocked)
         participants.append(Participant(
                 id=i, commune=i < communes,
                 maximum=maximum if maximum is not None else rng.choice(
