@@ -7,6 +7,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields, sequence_ordered
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
 from . import scheduler
 from .exceptions import PinError, ScheduleError, SlotError
@@ -17,6 +18,12 @@ SCHEDULE_STATUS = [
     (None, ""),
     ('optimal', "Optimal"),
     ('feasible', "Best Found in Time"),
+    ]
+SCHEDULE_STATES = [
+    (None, ""),
+    ('queued', "Scheduling"),
+    ('done', "Scheduled"),
+    ('failed', "Failed"),
     ]
 
 
@@ -58,6 +65,16 @@ class Event(metaclass=PoolMeta):
         "Scheduling Time Limit", states=_meeting_states, required=True,
         help="The deterministic time given to the solver "
         "(about seconds).")
+    schedule_state = fields.Selection(
+        SCHEDULE_STATES, "Scheduling State", readonly=True,
+        states={'invisible': Eval('kind') != 'speed_meeting'},
+        help="Scheduling runs in the background: the figures below are "
+        "those of the last schedule until it is done.")
+    schedule_message = fields.Char(
+        "Scheduling Message", readonly=True,
+        states={
+            'invisible': Eval('schedule_state') != 'failed',
+            })
     schedule_status = fields.Selection(
         SCHEDULE_STATUS, "Schedule Status", readonly=True,
         states={'invisible': Eval('kind') != 'speed_meeting'})
@@ -76,7 +93,21 @@ class Event(metaclass=PoolMeta):
         'get_schedule_gap')
     schedule_communes = fields.Char(
         "Communes Served", readonly=True,
-        states={'invisible': Eval('kind') != 'speed_meeting'})
+        states={'invisible': Eval('kind') != 'speed_meeting'},
+        help="The communes with a meeting and the communes that asked.")
+    schedule_communes_served = fields.Integer(
+        "Number of Communes Served", readonly=True,
+        states={'invisible': True})
+    schedule_communes_bound = fields.Integer(
+        "Communes Bound", readonly=True,
+        states={'invisible': Eval('kind') != 'speed_meeting'},
+        help="No schedule can serve more communes than this bound.")
+    schedule_communes_gap = fields.Function(fields.Integer(
+            "Communes Gap",
+            states={'invisible': Eval('kind') != 'speed_meeting'},
+            help="The communes that a better schedule might still serve: "
+            "0 when none can."),
+        'get_schedule_communes_gap')
 
     del _meeting_states
 
@@ -112,45 +143,93 @@ class Event(metaclass=PoolMeta):
                 (self.schedule_bound - (self.schedule_score or 0))
                 / self.schedule_bound)
 
+    def get_schedule_communes_gap(self, name):
+        if self.schedule_communes_bound is not None:
+            return (self.schedule_communes_bound
+                - (self.schedule_communes_served or 0))
+
     @classmethod
     @ModelView.button
     def schedule_meetings(cls, events):
+        """Queue the scheduling of the accepted requests of the speed meetings
+
+        The pinned meetings are checked now, so that the staff reads at once
+        why they cannot be kept; the schedule is computed by a queued task
+        and the event shows its state meanwhile."""
+        events = [e for e in events if e._can_schedule()]
+        for event in events:
+            event._scheduler_instance()
+        cls.write(events, {
+                'schedule_state': 'queued',
+                'schedule_message': None,
+                })
+        with Transaction().set_context(queue_name='matchmaking'):
+            cls.__queue__.schedule_meetings_queued(events)
+
+    def _can_schedule(self):
+        return (self.kind == 'speed_meeting'
+            and self.state not in {'done', 'cancelled'})
+
+    @classmethod
+    def schedule_meetings_queued(cls, events):
         """Schedule the accepted requests of the speed meetings
 
-        The pinned meetings stay, the others are scheduled again."""
+        The pinned meetings stay, the others are scheduled again.  An event
+        whose pins cannot be kept any more fails with the message."""
         pool = Pool()
         Meeting = pool.get('association.matchmaking.meeting')
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        language = user.language.code if user.language else None
         to_delete, to_save = [], []
-        for event in events:
-            if (event.kind != 'speed_meeting'
-                    or event.state in {'done', 'cancelled'}):
-                continue
-            result, requests = event._schedule()
-            # The meetings of requests still met are moved, so that they
-            # keep their outcome; the others are deleted
-            existing = {m.request.id: m for m in event.meetings}
-            slots = {s.id: s for s in event.meeting_slots}
-            tables = {t.id: t for t in event.meeting_tables}
-            for meeting in result.meetings:
-                record = existing.pop(meeting.request, None)
-                if record is None:
-                    record = Meeting(event=event, pinned=False)
-                    record.request = requests[meeting.request]
-                record.slot = slots[meeting.slot]
-                record.table = tables[meeting.table]
-                to_save.append(record)
-            to_delete.extend(existing.values())
-            event.schedule_status = result.status
-            event.schedule_score = result.score
-            event.schedule_bound = result.bound
-            event.schedule_communes = '%s / %s' % (
-                result.communes_served, result.communes_asking)
+        with Transaction().set_context(language=language):
+            events = cls.browse([e.id for e in events])
+            for event in events:
+                if not event._can_schedule():
+                    event.schedule_state = None
+                    continue
+                try:
+                    result, requests = event._schedule()
+                except ScheduleError as exception:
+                    event.schedule_state = 'failed'
+                    event.schedule_message = exception.message
+                    continue
+                event._schedule_meetings(result, requests, to_save, to_delete)
         Meeting.delete(to_delete)
         Meeting.save(to_save)
         cls.save(events)
 
-    def _schedule(self):
-        "Run the scheduler and return its Schedule and the requests by id"
+    def _schedule_meetings(self, result, requests, to_save, to_delete):
+        "Add the meetings of the Schedule to save and to delete"
+        pool = Pool()
+        Meeting = pool.get('association.matchmaking.meeting')
+        # The meetings of requests still met are moved, so that they keep
+        # their outcome; the others are deleted
+        existing = {m.request.id: m for m in self.meetings}
+        slots = {s.id: s for s in self.meeting_slots}
+        tables = {t.id: t for t in self.meeting_tables}
+        for meeting in result.meetings:
+            record = existing.pop(meeting.request, None)
+            if record is None:
+                record = Meeting(event=self, pinned=False)
+                record.request = requests[meeting.request]
+            record.slot = slots[meeting.slot]
+            record.table = tables[meeting.table]
+            to_save.append(record)
+        to_delete.extend(existing.values())
+        self.schedule_state = 'done'
+        self.schedule_message = None
+        self.schedule_status = result.status
+        self.schedule_score = result.score
+        self.schedule_bound = result.bound
+        self.schedule_communes = '%s / %s' % (
+            result.communes_served, result.communes_asking)
+        self.schedule_communes_served = result.communes_served
+        self.schedule_communes_bound = result.communes_bound
+
+    def _scheduler_input(self):
+        """Return the participants, slots, tables, requests and pins of the
+        scheduler and the accepted requests by id"""
         participants = []
         for participant in self.meeting_participants:
             participants.append(scheduler.Participant(
@@ -174,19 +253,31 @@ class Event(metaclass=PoolMeta):
                         request=meeting.request.id,
                         slot=meeting.slot.id,
                         table=meeting.table.id if meeting.table else None))
+        return (participants,
+            [s.id for s in self.meeting_slots],
+            [t.id for t in self.meeting_tables],
+            [scheduler.Request(
+                    id=r.id,
+                    participants=(r.requester.id, r.requested.id),
+                    priority=int(r.priority),
+                    mutual=bool(r.mutual))
+                for r in requests.values()],
+            pins), requests
+
+    def _scheduler_instance(self):
+        "Check the input of the scheduler, the pins above all"
+        values, _ = self._scheduler_input()
+        try:
+            return scheduler.Instance(*values)
+        except PinError as exception:
+            raise ScheduleError(self._pin_error_message(exception))
+
+    def _schedule(self):
+        "Run the scheduler and return its Schedule and the requests by id"
+        values, requests = self._scheduler_input()
         try:
             result = scheduler.schedule(
-                participants,
-                [s.id for s in self.meeting_slots],
-                [t.id for t in self.meeting_tables],
-                [scheduler.Request(
-                        id=r.id,
-                        participants=(r.requester.id, r.requested.id),
-                        priority=int(r.priority),
-                        mutual=bool(r.mutual))
-                    for r in requests.values()],
-                pins,
-                time_limit=self.meeting_time_limit)
+                *values, time_limit=self.meeting_time_limit)
         except PinError as exception:
             raise ScheduleError(self._pin_error_message(exception))
         return result, requests

@@ -12,8 +12,8 @@ class PinError(Exception):
     rule and the other attributes carry the details (None when they do
     not apply):
 
-    - 'maximum': `participant` has more pinned meetings (`count`) than its
-      maximum (`maximum`);
+    - 'maximum': `participant` has more pinned meetings (`count`, those of
+      `requests`) than its maximum (`maximum`);
     - 'participant_slot': `participant` has two pinned meetings
       (`requests`) in `slot`;
     - 'table_slot': two pinned meetings (`requests`) use `table` in `slot`;

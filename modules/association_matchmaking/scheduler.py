@@ -230,7 +230,7 @@ class Instance:
         "Raise PinError when the pinned meetings break a constraint"
         by_participant_slot = {}
         by_table_slot = {}
-        count_participant = defaultdict(int)
+        by_participant = defaultdict(list)
         count_slot = defaultdict(int)
         for pin in self.pins.values():
             request = self.request_index[pin.request]
@@ -246,7 +246,7 @@ class Instance:
                         slot=pin.slot,
                         requests=[by_participant_slot[key], pin.request])
                 by_participant_slot[key] = pin.request
-                count_participant[participant] += 1
+                by_participant[participant].append(pin.request)
             if pin.table is not None:
                 key = (pin.table, pin.slot)
                 if key in by_table_slot:
@@ -255,13 +255,13 @@ class Instance:
                         requests=[by_table_slot[key], pin.request])
                 by_table_slot[key] = pin.request
             count_slot[pin.slot] += 1
-        for participant, count in sorted(
-                count_participant.items(), key=lambda i: _sort_key(i[0])):
+        for participant, pinned in sorted(
+                by_participant.items(), key=lambda i: _sort_key(i[0])):
             maximum = self.participants[participant].maximum
-            if maximum is not None and count > maximum:
+            if maximum is not None and len(pinned) > maximum:
                 raise PinError(
-                    'maximum', participant=participant, count=count,
-                    maximum=maximum)
+                    'maximum', participant=participant, count=len(pinned),
+                    maximum=maximum, requests=pinned)
         for slot in self.slots:
             if count_slot[slot] > len(self.tables):
                 raise PinError(

@@ -379,6 +379,8 @@ class SchedulerTestCase(unittest.TestCase):
                 'maximum', 'participant_slot', 'blocked', 'tables'})
         if cm.exception.reason == 'maximum':
             self.assertEqual(cm.exception.count, participant.maximum + 1)
+            self.assertEqual(
+                set(cm.exception.requests), {r.id for r in pinned})
 
     def test_pins_over_maximum_exact(self):
         "The error names the participant, its maximum and its pins"
@@ -393,6 +395,7 @@ class SchedulerTestCase(unittest.TestCase):
         self.assertEqual(cm.exception.participant, 1)
         self.assertEqual(cm.exception.count, 2)
         self.assertEqual(cm.exception.maximum, 1)
+        self.assertEqual(cm.exception.requests, (1, 2))
 
     def test_pins_same_slot(self):
         "Two pins of a participant in one slot is an error"
