@@ -86,6 +86,8 @@ requires = {
     'ortools >= 9.10',
     # The HTML templates of the portal (autoescaped)
     'Jinja2 >= 3.1',
+    # The contours of the communes and the maps drawn from them
+    'shapely >= 2.1',
     series_require('proteus'),
     'python-sql >= 1.5',
     }

