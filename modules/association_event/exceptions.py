@@ -26,3 +26,7 @@ class CommissionError(ValidationError):
 
 class OnboardingError(UserError):
     pass
+
+
+class ParticipationMapError(UserError):
+    pass

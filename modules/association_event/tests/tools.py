@@ -34,3 +34,13 @@ def activate_event(*setup):
     from trytond.modules.association.tests.tools import activate
     return activate(
         'association_event', *setup, extras=['association_partnership'])
+
+
+def import_essonne(config):
+    """Import the communes of Essonne of the 2026 official data with their
+    contours (a set-up function)"""
+    from trytond.modules.association.tests.tools import (
+        dump_official_file, import_official_data, load_official_file)
+    communes = [r for r in load_official_file('communes.json')
+        if r.get('departement') == '91']
+    import_official_data(dump_official_file(communes), contours=True)
