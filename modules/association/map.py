@@ -75,8 +75,8 @@ class Frame:
         self.x = x + (box_width - width * self.scale) / 2
         self.y = y + (box_height - height * self.scale) / 2
 
-    def project(self, geometries):
-        "Return the geometries projected and simplified to a unit"
+    def project(self, geometries, tolerance=0.5):
+        "Return the geometries projected and simplified to the tolerance"
         def transform(coordinates):
             result = coordinates.copy()
             result[:, 0] = self.x + (
@@ -85,7 +85,8 @@ class Frame:
                 self.max_y - coordinates[:, 1]) * self.scale
             return result
         projected = shapely.transform(geometries, transform)
-        return shapely.simplify(projected, 0.5, preserve_topology=False)
+        return shapely.simplify(
+            projected, tolerance, preserve_topology=False)
 
 
 def french_date(date, lang):
@@ -108,6 +109,12 @@ class MapReportMixin:
     def map_context(cls, svg):
         "Return the values of the report context that show the svg"
         return {'svg': cls._svg_mark, '_svg': svg}
+
+    @classmethod
+    def _execute(cls, records, header, data, action):
+        # The printed map merges the paths of a colour
+        data = dict(data, map_merge=action.extension == 'pdf')
+        return super()._execute(records, header, data, action)
 
     @classmethod
     def render(cls, report, report_context):
@@ -195,13 +202,16 @@ class Map(Model):
         return {s.id: codes[s.code] for s in subdivisions}
 
     @classmethod
-    def draw(cls, communes, category, colours, area=None):
+    def draw(cls, communes, category, colours, area=None, merge=False):
         """Return the SVG of the communes (from communes()) coloured by
         category (a dictionary of commune id to category) with colours (a
         list of category and fill, in the order of the legend) and the
         communes without contour
 
-        The communes of no category take the colour of None."""
+        The communes of no category take the colour of None.  Each commune
+        is a path named c<code> with its name as title (up to 5,000
+        communes), unless merge is set: then the communes of a category
+        are one path, which a printed map draws much faster."""
         contours = cls.contours([c.id for c in communes])
         missing = [c for c in communes if c.id not in contours]
         drawn = [c for c in communes if c.id in contours]
@@ -245,7 +255,10 @@ class Map(Model):
         width = left + WIDTH if None in groups else INSET
         paths = {}
         for key, ids in groups.items():
-            projected = frames[key].project([geometries[i] for i in ids])
+            # A printed map is simplified to a unit: half a unit more
+            # would not show on paper and takes long to print
+            projected = frames[key].project(
+                [geometries[i] for i in ids], 1 if merge else 0.5)
             for id_, geometry in zip(ids, projected):
                 paths[id_] = encode(geometry)
 
@@ -255,7 +268,7 @@ class Map(Model):
             f'<svg xmlns="http://www.w3.org/2000/svg" '
             f'viewBox="0 0 {width} {max(height, 1)}" class="map">',
             f'<g stroke="#ffffff" stroke-width="{stroke:.2f}" '
-            f'stroke-linejoin="round">']
+            f'stroke-linejoin="round" fill-rule="evenodd">']
         by_category = {}
         for commune in drawn:
             by_category.setdefault(
@@ -265,6 +278,11 @@ class Map(Model):
             if not members:
                 continue
             svg.append(f'<g class="{key or "none"}" fill="{fill}">')
+            if merge:
+                svg.append('<path d="%s"/>' % ''.join(
+                        paths[c.id] for c in members))
+                svg.append('</g>')
+                continue
             for commune in members:
                 d = paths[commune.id]
                 if titles:

@@ -129,7 +129,8 @@ class CoverageMapReport(MapReportMixin, Report):
         communes = Map.communes(area)
         category = cls.categories([c.id for c in communes], year, type_)
         svg, missing = Map.draw(communes, category,
-            [(k, c) for k, _, c in CATEGORIES], area=area)
+            [(k, c) for k, _, c in CATEGORIES], area=area,
+            merge=data.get('map_merge', False))
 
         figures = {k: [0, 0] for k, _, _ in CATEGORIES}
         for commune in communes:
