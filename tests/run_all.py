@@ -16,6 +16,7 @@ With module names, only those modules' tests run, on both backends (the
 tests across modules are left out): what a developer runs while working on
 one module; CONCORDE_TEST_PATTERN=test_routes*.py runs only the files
 matching it."""
+import configparser
 import glob
 import json
 import os
@@ -102,6 +103,27 @@ class PostgreSQL:
             self.started = False
 
 
+def test_order(names):
+    """The modules in the order their tests run: each after the modules its
+    own depends on, even optionally, so that its test database is built on
+    theirs (the number of Concorde's modules it may use, then the name)"""
+    uses = {}
+    for name in names:
+        cfg = configparser.ConfigParser()
+        cfg.read(os.path.join(TOP, 'modules', name, 'tryton.cfg'))
+        uses[name] = {
+            m for option in ['depends', 'extras_depend']
+            for m in cfg.get('tryton', option, fallback='').split()
+            if m in names}
+
+    def closure(name, seen):
+        for used in uses[name] - seen:
+            seen.add(used)
+            closure(used, seen)
+        return seen
+    return sorted(names, key=lambda n: (len(closure(n, {n})), n))
+
+
 def run_suite(name, start, env, workdir):
     """Run the suite in a child process and return its counts and its
     output"""
@@ -166,26 +188,31 @@ def main(modules=None):
             file=sys.stderr)
         return 2
     postgresql = PostgreSQL(bindir, workdir)
-    starts = [f'modules/{m}' for m in modules] if modules else ['modules']
-    for start in starts if modules else []:
-        if not os.path.isfile(os.path.join(TOP, start, 'tryton.cfg')):
-            print(f"No module {start}", file=sys.stderr)
+    for module in modules or []:
+        if not os.path.isfile(
+                os.path.join(TOP, 'modules', module, 'tryton.cfg')):
+            print(f"No module {module}", file=sys.stderr)
             return 2
+    names = modules or [
+        n for n in os.listdir(os.path.join(TOP, 'modules'))
+        if os.path.isfile(os.path.join(TOP, 'modules', n, 'tryton.cfg'))]
+    # One process for the modules of a backend: each database is built on
+    # those built before it
+    start = ','.join(f'modules/{m}' for m in test_order(names))
+    label = 'modules ' + ', '.join(modules) if modules else 'modules'
     started = time.monotonic()
     try:
-        sqlite = [(f'{start} on SQLite', start, {
+        sqlite = [(f'{label} on SQLite', start, {
                     'TRYTOND_DATABASE_URI': 'sqlite://',
                     'DB_NAME': ':memory:',
                     'DB_CACHE': os.path.join(workdir, 'cache-sqlite'),
-                    }) for start in starts]
+                    })]
         uri = postgresql.start()
-        # One process for every module: each database is built on those
-        # built before it
-        postgres = [(f'{start} on PostgreSQL', start, {
+        postgres = [(f'{label} on PostgreSQL', start, {
                     'TRYTOND_DATABASE_URI': uri,
                     'DB_NAME': 'test',
                     'DB_CACHE': 'postgresql://',
-                    }) for start in starts]
+                    })]
         if not modules:
             sqlite.append(('across modules', 'tests', {
                         'CONCORDE_TEST_WORKDIR': workdir,

@@ -61,6 +61,8 @@ def main():
         'skipped': len(result.skipped),
         }
     counts['passed'] = counts['run'] - counts['failed'] - counts['skipped']
+    # Every duration, for who looks for where the time goes
+    counts['durations'] = sorted(result.durations, reverse=True)
     with open(result_file, 'w') as fp:
         json.dump(counts, fp)
     return 0 if result.wasSuccessful() else 1

@@ -300,13 +300,11 @@ class Convention(Workflow, ModelSQL, ModelView):
 
     @property
     def report_language(self):
-        "The language of the convention report: the first partner's one"
+        """The language of the convention report: the first partner's
+        document language (its own, else the association's)"""
         for party in self.parties:
-            if party.lang:
-                return party.lang.code
-        if self.company.party.lang:
-            return self.company.party.lang.code
-        return Transaction().language
+            return party.document_language
+        return self.company.party.document_language
 
     @property
     def invoice_product(self):
@@ -593,15 +591,23 @@ class Convention(Workflow, ModelSQL, ModelView):
 
         They are due by the end of the convention, over which the
         association delivers them; the staff sets an earlier date where a
-        benefit belongs to an event (a stand at the trade show)."""
+        benefit belongs to an event (a stand at the trade show).  Their
+        descriptions are written in the language of the convention's
+        document, whoever signs it."""
         pool = Pool()
         Commitment = pool.get('association.convention.commitment')
+        Level = pool.get('association.partnership.level')
         commitments = []
         for convention in conventions:
             if not convention.level:
                 continue
             existing = {c.benefit for c in convention.commitments}
-            for benefit, description in convention.level.get_benefits():
+            with Transaction().set_context(
+                    language=convention.report_language):
+                # The level read in that language
+                level = Level(convention.level.id)
+                benefits = list(level.get_benefits())
+            for benefit, description in benefits:
                 if benefit in existing:
                     continue
                 commitments.append(Commitment(

@@ -9,10 +9,21 @@ set of modules is activated once per backend and kept; here a new set is
 also built on the cached database of the largest set of modules it contains
 (the association's modules for the events', the events' for the speed
 meetings'), so that only the modules it adds are activated, as an
-administrator activates a module in a running database."""
+administrator activates a module in a running database.
+
+A test case may also ask for the translations of languages (the portal's
+pages, in French): its database is then the one of its modules in English
+with those translations loaded, as the run command's ``trytond-admin -l
+fr`` makes it, rather than a database created in that language, which
+would be built from nothing."""
+from functools import partial
+
 from trytond.modules import get_module_info
+from trytond.pool import Pool
 from trytond.tests.test_tryton import (
-    DB_CACHE, _DBTestCase, activate_module, drop_db, restore_db_cache)
+    DB_CACHE, DB_NAME, _DBTestCase, activate_module, backup_db_cache,
+    drop_db, restore_db_cache)
+from trytond.transaction import Transaction, TransactionError
 
 # The databases kept by this process: (the modules with their
 # dependencies, the language, the name of the cache)
@@ -37,18 +48,71 @@ def depends(modules):
     return frozenset(result)
 
 
-def cache_name(modules, lang='en'):
-    "The name under which trytond's tests keep the database of modules"
+def cache_name(modules, lang='en', translations=()):
+    """The name under which trytond's tests keep the database of modules
+    (followed by the languages of the translations loaded)"""
     name = '-'.join(modules)
     if lang != 'en':
         name += '--' + lang
+    if translations:
+        name += '+' + '+'.join(sorted(translations))
     return name
 
 
-def activate_modules(modules, lang='en'):
+def setup_name(func):
+    "The name of a set-up function in the name of its cached database"
+    if isinstance(func, partial):
+        return (f'{func.func.__qualname__}'
+            f'(*{func.args}, **{func.keywords})')
+    return func.__qualname__
+
+
+def run_setup(func):
+    """Run the set-up function in a transaction of its own, committed, that
+    declares the tables it locks (as the transactions of the server do)"""
+    extras = {}
+    while True:
+        try:
+            with Transaction().start(DB_NAME, 1, **extras) as transaction:
+                func()
+                transaction.commit()
+        except TransactionError as exception:
+            exception.fix(extras)
+        else:
+            break
+
+
+def load_translations(codes):
+    "Load the translations of the languages of codes in the database"
+    with Transaction().start(DB_NAME, 0, close=True) as transaction:
+        Lang = Pool().get('ir.lang')
+        Lang.load_translations(Lang.search([('code', 'in', list(codes))]))
+        transaction.commit()
+
+
+def activate_modules(modules, lang='en', translations=(), setup=()):
     """Activate modules in a new database in language lang, as trytond's
     test cases do, built on the largest database kept before whose modules
-    it contains"""
+    it contains; then load the translations of the languages of
+    translations and run the set-up functions (each in a transaction)"""
+    if setup:
+        name = cache_name(modules, lang, translations) + '--' + '|'.join(
+            setup_name(f) for f in setup)
+        drop_db()
+        if not (DB_CACHE and restore_db_cache(name)):
+            activate_modules(modules, lang=lang, translations=translations)
+            for func in setup:
+                run_setup(func)
+            backup_db_cache(name)
+        return
+    if translations:
+        name = cache_name(modules, lang, translations)
+        drop_db()
+        if not (DB_CACHE and restore_db_cache(name)):
+            activate_modules(modules, lang=lang)
+            load_translations(translations)
+            backup_db_cache(name)
+        return
     name = cache_name(modules, lang)
     wanted = depends(modules)
     if DB_CACHE:
@@ -75,11 +139,22 @@ def activate_modules(modules, lang='en'):
 
 class LayeredDatabaseMixin:
     """A test case whose database is built on the largest one kept before
-    (to put before trytond's test case in the bases)"""
+    (to put before trytond's test case in the bases), with the translations
+    of the languages of translations loaded and the set-up functions run
+    (kept with the database: the test cases that ask for the same modules,
+    translations and set-up share it)"""
+    translations = ()
+    setup = ()
 
     @classmethod
     def setUpClass(cls):
         # The set-up of trytond's test case but for its database
         super(_DBTestCase, cls).setUpClass()
+        cls.activate()
+
+    @classmethod
+    def activate(cls):
+        "Activate the modules of the test case"
         activate_modules(
-            [cls.module, *(cls.extras or [])], lang=cls.language)
+            [cls.module, *(cls.extras or [])], lang=cls.language,
+            translations=cls.translations, setup=cls.setup)

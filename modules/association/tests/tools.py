@@ -5,7 +5,6 @@ import datetime as dt
 import io
 import json
 import os
-from functools import partial
 
 import trytond.modules.association as module
 
@@ -72,14 +71,6 @@ def import_register(data, filename, epci=None, epci_filename=None,
     return import_.form
 
 
-def _func_name(func):
-    "The name of a set-up function in the name of its cached database"
-    if isinstance(func, partial):
-        return (f'{func.func.__qualname__}'
-            f'(*{func.args}, **{func.keywords})')
-    return func.__qualname__
-
-
 def activate(module, *setup, extras=(), lang='en'):
     """Activate module with extras as its ModuleTestCase does, then run the
     set-up functions (each called with config), and return proteus' config
@@ -95,11 +86,11 @@ def activate(module, *setup, extras=(), lang='en'):
     from trytond.tests.test_tryton import (
         backup_db_cache, drop_db, restore_db_cache)
 
-    from .database import activate_modules, cache_name
+    from .database import activate_modules, cache_name, setup_name
     modules = [module, *extras]
     name = cache_name(modules, lang)
     if setup:
-        name += '--' + '|'.join(_func_name(f) for f in setup)
+        name += '--' + '|'.join(setup_name(f) for f in setup)
         drop_db()
         if restore_db_cache(name):
             return pconfig.set_trytond()

@@ -5,12 +5,14 @@ from trytond.modules.association.tests.database import (
 from trytond.modules.association.tests.views import ViewWidgetTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
+from .tools import EXTRAS
+
 
 class AssociationEventTestCase(
         ViewWidgetTestMixin, LayeredDatabaseMixin, ModuleTestCase):
     "Test Association Event module"
     module = 'association_event'
-    extras = ['association_partnership']
+    extras = EXTRAS
 
 
 del ModuleTestCase

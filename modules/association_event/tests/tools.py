@@ -4,6 +4,12 @@
 import datetime as dt
 
 
+# The modules of the test database beside the module: the partnerships, with
+# the French chart of accounts and the banks of their own tests, so that the
+# database is built on theirs
+EXTRAS = ['association_partnership', 'account_fr', 'bank']
+
+
 def create_person(name, email=None, authority=None, office='mayor',
         start_date=dt.date(2020, 7, 1), config=None):
     "Create a person with an e-mail and, with an authority, a mandate"
@@ -33,7 +39,7 @@ def activate_event(*setup):
     proteus' config"""
     from trytond.modules.association.tests.tools import activate
     return activate(
-        'association_event', *setup, extras=['association_partnership'])
+        'association_event', *setup, extras=EXTRAS)
 
 
 def import_essonne(config):

@@ -5,12 +5,14 @@ from trytond.modules.association.tests.database import (
 from trytond.modules.association.tests.views import ViewWidgetTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
+from .tools import EXTRAS
+
 
 class AssociationMatchmakingTestCase(
         ViewWidgetTestMixin, LayeredDatabaseMixin, ModuleTestCase):
     "Test Association Matchmaking module"
     module = 'association_matchmaking'
-    extras = ['association_partnership']
+    extras = EXTRAS
 
 
 del ModuleTestCase

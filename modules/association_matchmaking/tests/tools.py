@@ -6,6 +6,12 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 
+# The modules of the test database beside the module: the partnerships, with
+# the French chart of accounts and the banks of their own tests, so that the
+# database is built on theirs
+EXTRAS = ['association_partnership', 'account_fr', 'bank']
+
+
 def paris(date, time):
     "Return the naive UTC datetime of a time in Paris"
     return dt.datetime.combine(
@@ -56,4 +62,4 @@ def activate_matchmaking(*setup):
     from trytond.modules.association.tests.tools import activate
     from trytond.modules.company.tests.tools import create_company
     return activate('association_matchmaking', create_company, *setup,
-        extras=['association_partnership'])
+        extras=EXTRAS)

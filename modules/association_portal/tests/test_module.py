@@ -14,7 +14,7 @@ class AssociationPortalTestCase(
     module = 'association_portal'
     extras = EXTRAS
     # The database of the tests of the pages
-    language = 'fr'
+    translations = ['fr']
 
 
 del ModuleTestCase

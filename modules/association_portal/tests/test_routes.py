@@ -20,9 +20,9 @@ from trytond.transaction import Transaction
 from trytond.modules.association_portal.exceptions import (
     PortalConfigurationError)
 from .tools import (
-    ReachTestMixin, SMTPServer, create_organisation, create_portal_user,
-    form_values, message_links, message_text, page_text, parse_html,
-    url_path)
+    PortalRouteTestMixin, ReachTestMixin, SMTPServer, create_organisation,
+    create_portal_user, form_values, message_links, message_text, page_text,
+    parse_html, url_path)
 
 PNG = (
     b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01'
@@ -44,10 +44,10 @@ def set_config(test, section, option, value, default):
     config.set(section, option, value)
 
 
-class PortalRouteTestCase(ReachTestMixin, RouteTestCase):
+class PortalRouteTestCase(
+        ReachTestMixin, PortalRouteTestMixin, RouteTestCase):
     "Test the pages of the portal"
     module = 'association_portal'
-    language = 'fr'
 
     @classmethod
     def setUpDatabase(cls):

@@ -16,7 +16,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 
 from .tools import (
-    EXTRAS, PortalClientMixin, ReachTestMixin, create_organisation,
+    EXTRAS, PortalRouteTestMixin, ReachTestMixin, create_organisation,
     create_portal_user, form_values, page_text, parse_html)
 
 MINUTES = b'%PDF-1.4 minutes of the sitting'
@@ -30,11 +30,10 @@ def days(count, hour=9):
 
 
 class PortalEventRouteTestCase(
-        ReachTestMixin, PortalClientMixin, RouteTestCase):
+        ReachTestMixin, PortalRouteTestMixin, RouteTestCase):
     "Test the pages of the portal for the events and commissions"
     module = 'association_portal'
     extras = EXTRAS
-    language = 'fr'
 
     @classmethod
     def setUpDatabase(cls):

@@ -13,9 +13,10 @@ from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction, TransactionError
 
 from .tools import (
-    EXTRAS, PortalRouteTestMixin, ReachTestMixin, add_address,
+    BANK_ACCOUNT, EXTRAS, PortalRouteTestMixin, ReachTestMixin, add_address,
     create_invoice, create_organisation, create_portal_user, document_text,
-    get_account, page_text, parse_html, pay_invoice, setup_accounting)
+    get_account, get_accounting, page_text, parse_html, pay_invoice,
+    setup_accounting)
 
 
 class InvoiceRouteTestCase(
@@ -23,11 +24,11 @@ class InvoiceRouteTestCase(
     "Test the pages of the invoices"
     module = 'association_portal'
     extras = EXTRAS
-    language = 'fr'
+    setup = [setup_accounting]
 
     @classmethod
     def setUpDatabase(cls):
-        company, term = setup_accounting()
+        company, term = get_accounting()
         partner = create_organisation(
             "Énergie Locale SAS", email='contact@energie-locale.example')
         commune = create_organisation(
@@ -169,7 +170,7 @@ class InvoiceRouteTestCase(
                     period=Period.find(company, date=today))
                 move.lines = [
                     MoveLine(
-                        account=get_account(company, code='1.1.1'),
+                        account=get_account(company, code=BANK_ACCOUNT),
                         debit=Decimal(200), credit=Decimal(0)),
                     MoveLine(
                         account=partial.account, party=partner,

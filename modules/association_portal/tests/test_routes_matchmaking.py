@@ -16,7 +16,7 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from .tools import (
-    EXTRAS, PortalClientMixin, ReachTestMixin, create_organisation,
+    EXTRAS, PortalRouteTestMixin, ReachTestMixin, create_organisation,
     create_portal_user, form_values, page_text, parse_html)
 
 ALICE = ('alice@energie-locale.example', 'alice-secret-1')
@@ -56,11 +56,10 @@ def _create_event(name, start, registration_end, participants):
 
 
 class MatchmakingRouteTestCase(
-        ReachTestMixin, PortalClientMixin, RouteTestCase):
+        ReachTestMixin, PortalRouteTestMixin, RouteTestCase):
     "Test the pages of the speed meetings"
     module = 'association_portal'
     extras = EXTRAS
-    language = 'fr'
 
     @classmethod
     def setUpDatabase(cls):

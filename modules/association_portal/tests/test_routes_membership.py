@@ -15,8 +15,8 @@ from trytond.transaction import Transaction
 from .tools import (
     EXTRAS, PortalRouteTestMixin, ReachTestMixin, add_address,
     create_invoice, create_organisation, create_portal_user,
-    create_service_product, document_text, page_text, parse_html,
-    pay_invoice, setup_accounting)
+    create_service_product, document_text, get_accounting, page_text,
+    parse_html, pay_invoice, setup_accounting)
 
 
 class MembershipRouteTestCase(
@@ -24,7 +24,7 @@ class MembershipRouteTestCase(
     "Test the pages of the dues"
     module = 'association_portal'
     extras = EXTRAS
-    language = 'fr'
+    setup = [setup_accounting]
 
     @classmethod
     def setUpDatabase(cls):
@@ -34,7 +34,7 @@ class MembershipRouteTestCase(
         Membership = pool.get('association.membership')
         Party = pool.get('party.party')
 
-        company, _ = setup_accounting()
+        company, _ = get_accounting()
         year = dt.date.today().year
         with Transaction().set_context(company=company.id):
             product = create_service_product(company, "Cotisation")

@@ -15,7 +15,7 @@ from trytond.transaction import Transaction
 from .tools import (
     EXTRAS, PortalRouteTestMixin, ReachTestMixin, add_address,
     create_organisation, create_portal_user, create_service_product,
-    document_text, page_text, parse_html, setup_accounting)
+    document_text, get_accounting, page_text, parse_html, setup_accounting)
 
 
 class PartnershipRouteTestCase(
@@ -23,7 +23,7 @@ class PartnershipRouteTestCase(
     "Test the pages of the conventions"
     module = 'association_portal'
     extras = EXTRAS
-    language = 'fr'
+    setup = [setup_accounting]
 
     @classmethod
     def setUpDatabase(cls):
@@ -36,7 +36,7 @@ class PartnershipRouteTestCase(
         Invoice = pool.get('account.invoice')
         Party = pool.get('party.party')
 
-        company, _ = setup_accounting()
+        company, _ = get_accounting()
         with Transaction().set_context(company=company.id):
             product = create_service_product(company, "Partenariat")
             configuration = Configuration(1)

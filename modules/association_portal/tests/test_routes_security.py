@@ -17,7 +17,7 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 
 from ..page import REACHES, ROUTES
 from .tools import (
-    EXTRAS, PortalClientMixin, create_organisation, create_portal_user,
+    EXTRAS, PortalRouteTestMixin, create_organisation, create_portal_user,
     page_text, parse_html, snapshot, url_of)
 
 ARGUMENT_ID = re.compile(r'<id:(\w+)>')
@@ -25,11 +25,10 @@ ARGUMENT_ID = re.compile(r'<id:(\w+)>')
 NOT_FOUND = '/<path:path>'
 
 
-class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
+class PortalSecurityTestCase(PortalRouteTestMixin, RouteTestCase):
     "Try every page of the portal without the right credentials"
     module = 'association_portal'
     extras = EXTRAS
-    language = 'fr'
 
     @classmethod
     def setUpDatabase(cls):
@@ -183,11 +182,10 @@ class PortalSecurityTestCase(PortalClientMixin, RouteTestCase):
         self.assertEqual(response.status_code, 200)
 
 
-class PortalWithoutModulesTestCase(PortalClientMixin, RouteTestCase):
+class PortalWithoutModulesTestCase(PortalRouteTestMixin, RouteTestCase):
     """Try every page of the modules that are not activated: only the
     portal is"""
     module = 'association_portal'
-    language = 'fr'
 
     @classmethod
     def setUpDatabase(cls):

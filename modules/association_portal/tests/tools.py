@@ -16,6 +16,8 @@ from itertools import product
 from lxml import html as lxml_html
 
 import trytond.config as config
+from trytond.modules.association.tests.database import (
+    LayeredDatabaseMixin)
 from trytond.pool import Pool
 from trytond.tests import test_tryton
 from trytond.tests.test_tryton import DB_NAME
@@ -24,9 +26,9 @@ from trytond.transaction import Transaction, TransactionError
 # The modules the portal shows: the test cases of their pages all activate
 # them (in French), so that they share one cached database
 EXTRAS = [
-    'account_invoice', 'account_payment', 'association_event',
+    'account_fr', 'account_invoice', 'account_payment', 'association_event',
     'association_matchmaking', 'association_membership',
-    'association_partnership']
+    'association_partnership', 'bank']
 
 
 class _SMTPHandler(socketserver.StreamRequestHandler):
@@ -293,11 +295,17 @@ def create_service_product(company, name):
     return template.products[0]
 
 
-def setup_accounting(name="Association des maires de Seine-et-Marne"):
-    """Create the association's company with a chart of accounts and the
-    fiscal years of last year and this year (association's
-    setup_accounting), and make it the user's company; return the company
-    and the payment term of 30 days"""
+ASSOCIATION = "Association des maires de Seine-et-Marne"
+# The bank account of the association in the French chart
+BANK_ACCOUNT = '5121'
+
+
+def setup_accounting():
+    """Create the association's company with the French chart of accounts
+    and the fiscal years of last year and this year (association's
+    setup_accounting) and a payment term of 30 days, and make it the
+    user's company (a set-up function of the test cases, kept with their
+    database)"""
     from trytond.modules.association.tests.tools import (
         setup_accounting as setup_association_accounting)
     from trytond.modules.company.tests import create_company
@@ -308,17 +316,15 @@ def setup_accounting(name="Association des maires de Seine-et-Marne"):
     euro = create_currency('EUR')
     euro.symbol = '€'
     euro.save()
-    company = create_company(name, currency=euro)
+    company = create_company(ASSOCIATION, currency=euro)
     User.write([User(Transaction().user)], {
             'companies': [('add', [company.id])],
             'company': company.id,
             })
     year = dt.date.today().year
-    setup_association_accounting(
-        company, years=[year - 1, year],
-        chart='account.account_template_root_fr')
+    setup_association_accounting(company, years=[year - 1, year])
     with Transaction().set_context(company=company.id):
-        term, = PaymentTerm.create([{
+        PaymentTerm.create([{
                     'name': "30 jours",
                     'lines': [('create', [{
                                     'type': 'remainder',
@@ -327,6 +333,16 @@ def setup_accounting(name="Association des maires de Seine-et-Marne"):
                                                     }])],
                                     }])],
                     }])
+
+
+def get_accounting():
+    """Return the company and the payment term of 30 days that
+    setup_accounting created"""
+    pool = Pool()
+    Company = pool.get('company.company')
+    PaymentTerm = pool.get('account.invoice.payment_term')
+    company, = Company.search([('party.name', '=', ASSOCIATION)])
+    term, = PaymentTerm.search([('name', '=', "30 jours")])
     return company, term
 
 
@@ -385,7 +401,7 @@ def create_invoice(
 
 
 def pay_invoice(invoice, date):
-    "Pay the invoice in cash on date"
+    "Pay the invoice by bank transfer on date"
     pool = Pool()
     Invoice = pool.get('account.invoice')
     Journal = pool.get('account.journal')
@@ -395,7 +411,7 @@ def pay_invoice(invoice, date):
     company = invoice.company
     with Transaction().set_context(company=company.id):
         journal, = Journal.search([('type', '=', 'cash')], limit=1)
-        cash = get_account(company, code='1.1.1')
+        cash = get_account(company, code=BANK_ACCOUNT)
         amount = invoice.total_amount
         move = Move(
             journal=journal, date=date,
@@ -527,14 +543,21 @@ class ReachTestMixin:
         self.assertGreater(tried, 0)
 
 
-class PortalRouteTestMixin(PortalClientMixin):
-    "The helpers of the tests of the pages"
+class PortalRouteTestMixin(LayeredDatabaseMixin, PortalClientMixin):
+    """The helpers of the tests of the pages (to put before trytond's
+    RouteTestCase in the bases)
+
+    The pages are in French: the database has the French translations
+    loaded, as the run command's has."""
+    translations = ['fr']
 
     @classmethod
     def setUpClass(cls):
+        # The set-up of trytond's test case but for its database
+        super(test_tryton._DBTestCase, cls).setUpClass()
+        cls.activate()
         # Set the database up in a transaction that declares the tables
         # the accounting locks (like the transactions of the server)
-        super(test_tryton.RouteTestCase, cls).setUpClass()
         extras = {}
         while True:
             try:
