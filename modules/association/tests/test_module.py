@@ -20,6 +20,8 @@ from trytond.modules.association.officials import (
 from trytond.modules.association.tests.database import (
     LayeredDatabaseMixin)
 from trytond.modules.association.tests.views import ViewWidgetTestMixin
+from trytond.modules.association.tools import (
+    elide_de, email_address, format_day, format_time)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
@@ -84,6 +86,31 @@ class AssociationTestCase(
         # The reports keep the no-break space
         self.assertEqual(french.format('%d', 84095, grouping=True),
             '84\u00a0095')
+
+    @with_transaction()
+    def test_text_helpers(self):
+        "The helpers of the templates elide, write times and addresses"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        self.assertEqual(elide_de('Argenteuil', 'fr'), "d'Argenteuil")
+        self.assertEqual(
+            elide_de('Éclairage public', 'fr'), "d'Éclairage public")
+        self.assertEqual(elide_de('Melun', 'fr'), 'de Melun')
+        self.assertEqual(elide_de('Melun', 'en'), 'of Melun')
+        french = Lang.get('fr')
+        # 17:00 UTC is 18:00 in Paris in December
+        evening = dt.datetime(2027, 12, 1, 17)
+        self.assertEqual(format_time(evening, french), '18 h')
+        self.assertEqual(format_time(
+                evening + dt.timedelta(minutes=30), french), '18 h 30')
+        weekday, day, month, year = format_day(evening, french).split()
+        self.assertEqual((day, year), ('1er', '2027'))
+        self.assertEqual(weekday, weekday.lower())
+        self.assertEqual(
+            email_address('hélène.test@mairie-évry.example'),
+            'hélène.test@xn--mairie-vry-h7a.example')
+        with self.assertRaises(ValueError):
+            email_address('pas une adresse')
 
     def test_normalise(self):
         "Names compare without accents, case, hyphens nor apostrophes"

@@ -264,3 +264,22 @@ def pdf_pages(data):
     "Return the number of pages of the PDF data"
     from pypdf import PdfReader
     return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def pdf_png(data, page=1, resolution=150):
+    "Return the PNG image of the page of the PDF data (poppler's pdftoppm)"
+    import subprocess
+    return subprocess.run(
+        ['pdftoppm', '-png', '-r', str(resolution), '-f', str(page),
+            '-l', str(page), '-'],
+        input=data, stdout=subprocess.PIPE, check=True).stdout
+
+
+def pdf_qrcodes(data, page=1):
+    """Return the texts of the QR codes read on the page of the PDF data
+    rendered as a PNG image, as a scanner at the gate reads them"""
+    import zxingcpp
+    from PIL import Image
+    image = Image.open(io.BytesIO(pdf_png(data, page)))
+    return [r.text for r in zxingcpp.read_barcodes(
+            image, formats=zxingcpp.BarcodeFormat.QRCode)]
