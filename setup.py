@@ -120,7 +120,9 @@ setup(
     install_requires=sorted(requires),
     extras_require={
         'postgresql': ['psycopg[binary,pool] >= 3'],
-        'test': ['playwright >= 1.40', 'flake8', 'pypdf', 'hypothesis'],
+        'test': [
+            'playwright >= 1.40', 'flake8', 'pypdf', 'hypothesis',
+            'zxing-cpp', 'pillow', 'aiosmtpd'],
         'demo': ['aiosmtpd'],
         'benchmark': ['gunicorn', 'locust'],
         },
