@@ -3,6 +3,7 @@
 "Import of registrations and attendance from an event platform's CSV file"
 import csv
 import io
+import re
 import unicodedata
 from collections import defaultdict
 
@@ -19,49 +20,112 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from .event import SLICE
 from .exceptions import AttendanceImportError
 
-# The names platforms give to each column, normalised
+# The names platforms give to each column, normalised: the exports of
+# Zoom, Microsoft Teams, Google Meet and Webex in English and in French,
+# and the plain files of the staff
 COLUMNS = {
     'email': {
         'email', 'e-mail', 'mail', 'courriel', 'adresse e-mail',
-        'adresse email', 'adresse mail', 'email address', 'e-mail address'},
+        'adresse email', 'adresse mail', 'email address', 'e-mail address',
+        'user email', "e-mail de l'utilisateur", "email de l'utilisateur",
+        'attendee email', 'participant email', 'e-mail du participant',
+        'adresse e-mail du participant', 'email du participant'},
     'name': {
         'name', 'nom', 'full name', 'nom complet', 'participant',
-        'nom du participant', 'attendee', 'display name'},
+        'nom du participant', 'attendee', 'display name',
+        'name (original name)', 'nom (nom original)', 'attendee name',
+        "nom d'affichage", 'last name', 'nom de famille'},
+    'first_name': {'first name', 'prenom'},
     'organisation': {
         'organisation', 'organization', 'structure', 'commune', 'company',
         'entreprise', 'societe', 'collectivite'},
     'joined': {
         'joined', 'attended', 'present', 'presence', 'a participe',
         'participe', 'has joined'},
+    'duration': {
+        'duration', 'duration (minutes)', 'total duration (minutes)',
+        'in-meeting duration', 'attendance duration', 'duree',
+        'duree (minutes)', 'duree totale (minutes)', 'duree de la reunion',
+        'duree dans la reunion', 'duree de participation',
+        'duree de presence'},
+    'join_time': {
+        'join time', 'first join', 'time joined', "heure d'arrivee",
+        'premiere arrivee', 'premiere participation',
+        "heure d'entree", 'joined at'},
     }
 REQUIRED_COLUMNS = ['email', 'name']
 YES = {'yes', 'y', 'oui', 'o', 'true', 'vrai', '1', 'x'}
 NO = {'no', 'n', 'non', 'false', 'faux', '0', ''}
+DELIMITERS = ',;\t'
+# The parts of a duration: "1h 2m 3s", "1 h 2 min", "1 hr 5 mins", "45 s"
+DURATION_PART = re.compile(
+    r'(\d+(?:[.,]\d+)?)\s*(h|hr|hrs|hours?|heures?|m|min|mins|minutes?|'
+    r's|sec|secs|seconds?|secondes?)\b')
 
 
 def normalise(text):
     "Return the text without accents, case and extra spaces"
     text = unicodedata.normalize('NFKD', text or '')
     text = ''.join(c for c in text if not unicodedata.combining(c))
+    text = text.replace('\u2019', "'")
     return ' '.join(text.split()).casefold()
 
 
-class Row:
-    __slots__ = ('number', 'email', 'name', 'organisation', 'joined')
+def parse_duration(text):
+    """Return the minutes of the duration text: a number of minutes,
+    hh:mm:ss, or parts such as "1h 2m 3s" or "1 h 5 min"; None when
+    empty
 
-    def __init__(self, number, email, name, organisation, joined):
+    Raise ValueError for a text that is no duration."""
+    text = normalise(text)
+    if not text:
+        return None
+    if re.fullmatch(r'\d+(?:[.,]\d+)?', text):
+        return round(float(text.replace(',', '.')))
+    if re.fullmatch(r'\d+:\d{2}(?::\d{2})?', text):
+        parts = [int(p) for p in text.split(':')]
+        if len(parts) == 2:
+            parts.append(0)
+        hours, minutes, seconds = parts
+        return round(hours * 60 + minutes + seconds / 60)
+    parts = DURATION_PART.findall(text)
+    if not parts or DURATION_PART.sub('', text).strip():
+        raise ValueError(text)
+    minutes = 0
+    for value, unit in parts:
+        value = float(value.replace(',', '.'))
+        if unit.startswith('h'):
+            minutes += value * 60
+        elif unit.startswith('m'):
+            minutes += value
+        else:
+            minutes += value / 60
+    return round(minutes)
+
+
+class Row:
+    __slots__ = (
+        'number', 'email', 'name', 'organisation', 'joined', 'duration')
+
+    def __init__(self, number, email, name, organisation, joined,
+            duration=None):
         self.number = number
         self.email = email
         self.name = name
         self.organisation = organisation
         self.joined = joined
+        self.duration = duration
 
 
-def parse_attendance(data):
-    """Return the rows of the CSV data and whether it tells who joined
-
-    Raise AttendanceImportError for a file that is not UTF-8 text, misses a
-    column or has an unreadable joined value."""
+def _decode(data):
+    "Return the text of the file: UTF-16 (Teams) or UTF-8"
+    if data[:2] in {b'\xff\xfe', b'\xfe\xff'}:
+        try:
+            return data.decode('utf-16')
+        except UnicodeDecodeError as exception:
+            raise AttendanceImportError(gettext(
+                    'association_event.msg_attendance_encoding',
+                    position=exception.start)) from exception
     try:
         text = data.decode('utf-8-sig')
     except UnicodeDecodeError as exception:
@@ -72,22 +136,59 @@ def parse_attendance(data):
         raise AttendanceImportError(gettext(
                 'association_event.msg_attendance_encoding',
                 position=text.index('\x00')))
-    first_line = text.split('\n', 1)[0]
-    delimiter = max(',;\t', key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, [])
+    return text
+
+
+def _header_positions(cells):
     positions = {}
-    for position, title in enumerate(header):
+    for position, title in enumerate(cells):
         title = normalise(title)
         for column, names in COLUMNS.items():
             if title in names and column not in positions:
                 positions[column] = position
-    missing = [c for c in REQUIRED_COLUMNS if c not in positions]
-    if missing:
+                break
+    return positions
+
+
+def parse_attendance(data):
+    """Return the rows of the CSV data and whether it tells who joined
+
+    The header is the first line that names the columns: the exports of
+    the platforms put a summary of the meeting above it (Zoom, Teams) and
+    other sections after a blank line (Teams).  A report with the join
+    time or the duration of each participant lists the people who joined.
+
+    Raise AttendanceImportError for a file that is not UTF-8 or UTF-16
+    text, misses a column or has an unreadable joined value or duration."""
+    text = _decode(data)
+    lines = text.splitlines()
+    header, positions, delimiter = None, {}, ','
+    for index, line in enumerate(lines):
+        line_delimiter = max(DELIMITERS, key=line.count)
+        cells = next(csv.reader([line], delimiter=line_delimiter), [])
+        line_positions = _header_positions(cells)
+        if {'name', 'email'} <= line_positions.keys():
+            header, positions, delimiter = index, line_positions, (
+                line_delimiter)
+            break
+    if header is None:
+        first_line = lines[0] if lines else ''
+        delimiter = max(DELIMITERS, key=first_line.count)
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        positions = _header_positions(cells)
+        missing = [c for c in REQUIRED_COLUMNS if c not in positions]
         raise AttendanceImportError(gettext(
                 'association_event.msg_attendance_header',
-                missing=', '.join(missing),
-                header=delimiter.join(header)[:200]))
+                missing=', '.join(missing or REQUIRED_COLUMNS),
+                header=delimiter.join(cells)[:200]))
+    original_name = normalise(
+        next(csv.reader([lines[header]], delimiter=delimiter))[
+            positions['name']]) in {'name (original name)',
+        'nom (nom original)'}
+    # A report of who joined: every row joined
+    attendance_report = (
+        'joined' not in positions
+        and bool(positions.keys() & {'duration', 'join_time'}))
 
     def value(row, column):
         position = positions.get(column)
@@ -96,8 +197,13 @@ def parse_attendance(data):
         return ''
 
     rows = []
-    for number, row in enumerate(reader, 2):
+    reader = csv.reader(
+        io.StringIO('\n'.join(lines[header + 1:])), delimiter=delimiter)
+    for number, row in enumerate(reader, header + 2):
         if not any(c.strip() for c in row):
+            if rows:
+                # The next section of the report
+                break
             continue
         joined = None
         if 'joined' in positions:
@@ -110,10 +216,26 @@ def parse_attendance(data):
                 raise AttendanceImportError(gettext(
                         'association_event.msg_attendance_joined',
                         row=number, value=value(row, 'joined')))
+        elif attendance_report:
+            joined = True
+        try:
+            duration = parse_duration(value(row, 'duration'))
+        except ValueError:
+            raise AttendanceImportError(gettext(
+                    'association_event.msg_attendance_duration',
+                    row=number, value=value(row, 'duration')))
+        name = value(row, 'name')
+        if value(row, 'first_name'):
+            name = ' '.join(filter(None, [value(row, 'first_name'), name]))
+        if original_name:
+            # Zoom: the name shown in the meeting, then the account's
+            match = re.fullmatch(r'.*\((.+)\)', name)
+            if match:
+                name = match.group(1).strip()
         rows.append(Row(
-                number, value(row, 'email').casefold(), value(row, 'name'),
-                value(row, 'organisation'), joined))
-    return rows, 'joined' in positions
+                number, value(row, 'email').casefold(), name,
+                value(row, 'organisation'), joined, duration))
+    return rows, 'joined' in positions or attendance_report
 
 
 def match_rows(rows):
@@ -163,16 +285,26 @@ def match_rows(rows):
         elif name in wanted_organisations:
             organisations_by_name[name].add(party_id)
 
-    # The organisations each candidate person is linked to
-    candidates = list(set().union(*persons_by_name.values()))
+    # The organisations each candidate person is linked to, and the
+    # authority of the current mandates of the persons found by e-mail
+    candidates = list(set().union(
+            *persons_by_name.values(), *by_email.values()))
     links = defaultdict(set)
+    current = {}
+    today = Pool().get('ir.date').today()
     for sub_ids in grouped_slice(candidates, count=SLICE):
         sub_ids = list(sub_ids)
         cursor.execute(*mandate.select(
-                mandate.person, mandate.authority,
-                where=mandate.person.in_(sub_ids)))
-        for person_id, organisation_id in cursor:
+                mandate.person, mandate.authority, mandate.start_date,
+                mandate.end_date,
+                where=mandate.person.in_(sub_ids),
+                order_by=[mandate.start_date.desc, mandate.id.asc]))
+        for person_id, organisation_id, start_date, end_date in cursor:
             links[person_id].add(organisation_id)
+            if (person_id not in current
+                    and (not start_date or start_date <= today)
+                    and (not end_date or end_date >= today)):
+                current[person_id] = organisation_id
         cursor.execute(*registration.select(
                 registration.person, registration.organisation,
                 where=registration.person.in_(sub_ids)
@@ -186,9 +318,12 @@ def match_rows(rows):
             normalise(row.organisation), set())
         persons = by_email.get(row.email, set()) if row.email else set()
         if len(persons) != 1:
-            persons = {
-                p for p in persons_by_name.get(normalise(row.name), set())
-                if links[p] & organisations}
+            namesakes = persons_by_name.get(normalise(row.name), set())
+            if row.organisation:
+                persons = {p for p in namesakes if links[p] & organisations}
+            else:
+                # Without organisation, only a name nobody else has
+                persons = namesakes
         if len(persons) == 1:
             person_id, = persons
             organisation_ids = organisations & links[person_id]
@@ -197,6 +332,9 @@ def match_rows(rows):
             organisation_id = (
                 min(organisation_ids) if len(organisation_ids) == 1
                 else None)
+            if not row.organisation:
+                # The authority of the person's mandate
+                organisation_id = current.get(person_id)
             matches[row.number] = (person_id, organisation_id)
     return matches
 
@@ -212,9 +350,10 @@ class AttendanceImportStart(ModelView):
             ])
     file = fields.Binary(
         "CSV File", required=True, filename='filename',
-        help="The participants exported by the meeting or event platform, "
-        "UTF-8 encoded, with the columns e-mail, name, organisation and "
-        "joined (without \"joined\", the rows are registrations).")
+        help="The participants exported by the meeting or event platform "
+        "(Zoom, Teams, Google Meet, Webex: the file as downloaded) or a "
+        "UTF-8 file with the columns e-mail, name, organisation and joined "
+        "(without \"joined\" nor times, the rows are registrations).")
     filename = fields.Char("File Name")
 
 
@@ -306,6 +445,7 @@ def import_attendance(event, rows, with_joined):
     joined = {}
     organisations = {}
     emails = {}
+    durations = defaultdict(int)
     duplicates = 0
     unmatched = []
     for row in rows:
@@ -319,6 +459,9 @@ def import_attendance(event, rows, with_joined):
                     })
             continue
         person_id, organisation_id = matches[row.number]
+        if row.duration:
+            # Who left and came back has a row for each time
+            durations[person_id] += row.duration
         if person_id in joined:
             duplicates += 1
             # Someone who joined twice (two devices) joined
@@ -338,7 +481,10 @@ def import_attendance(event, rows, with_joined):
                     ]):
             existing[registration.person.id] = registration
 
-    to_create, to_attend, to_absent = [], [], []
+    length = round((event.end - event.start).total_seconds() / 60)
+    for person_id in durations:
+        durations[person_id] = min(durations[person_id], length)
+    to_create, to_attend, to_absent, to_time = [], [], [], []
     for person_id, has_joined in joined.items():
         registration = existing.get(person_id)
         if registration:
@@ -349,6 +495,10 @@ def import_attendance(event, rows, with_joined):
             elif (not has_joined
                     and registration.state in {'registered', 'confirmed'}):
                 to_absent.append(registration)
+            if (durations.get(person_id)
+                    and registration.attendance_minutes
+                    != durations[person_id]):
+                to_time.append(registration)
             continue
         state = 'registered'
         if with_joined:
@@ -359,6 +509,7 @@ def import_attendance(event, rows, with_joined):
                 organisation=organisations[person_id],
                 email=emails.get(person_id),
                 origin='import',
+                attendance_minutes=durations.get(person_id),
                 state=state))
     Registration.save(to_create)
     args = []
@@ -366,6 +517,10 @@ def import_attendance(event, rows, with_joined):
         args.extend([to_attend, {'state': 'attended'}])
     if to_absent:
         args.extend([to_absent, {'state': 'absent'}])
+    for registration in to_time:
+        args.extend([[registration], {
+                    'attendance_minutes': durations[
+                        registration.person.id]}])
     if args:
         Registration.write(*args)
     return {

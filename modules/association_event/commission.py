@@ -1,5 +1,6 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
 from collections import defaultdict
 
 from trytond.i18n import gettext
@@ -223,8 +224,10 @@ class Event(metaclass=PoolMeta):
 
     @classmethod
     def get_sitting(cls, events, names):
+        "The quorum of a sitting is reached or not once it took place"
         pool = Pool()
         Registration = pool.get('association.event.registration')
+        now = dt.datetime.now()
         result = {n: {e.id: None for e in events} for n in names}
         sittings = [e for e in events if e.commission]
         attended = defaultdict(set)
@@ -244,8 +247,10 @@ class Event(metaclass=PoolMeta):
             if 'members_present' in names:
                 result['members_present'][event.id] = present
             if 'quorum_reached' in names:
+                held = event.state == 'done' or (
+                    event.state != 'cancelled' and event.end < now)
                 result['quorum_reached'][event.id] = (
-                    present >= quorum if quorum else None)
+                    present >= quorum if quorum and held else None)
         return result
 
     @classmethod

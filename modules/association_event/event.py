@@ -10,6 +10,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
+from trytond.modules.association.tools import TemplateMixin, format_moment
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.report import Report
@@ -18,7 +19,7 @@ from trytond.tools import timezone as tz
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
-from .exceptions import EventDateError
+from .exceptions import EventDateError, EventSessionWarning
 
 # Number of ids in one IN clause
 SLICE = 1000
@@ -57,6 +58,8 @@ SESSION_KINDS = [
 TIMEZONES = [(z, z) for z in tz.available_timezones()]
 # The registration states that take a seat
 SEATED = ['registered', 'confirmed', 'attended', 'absent']
+# The registration states of the people told about a change of the event
+NOTIFIED = ['invited', 'waiting', 'registered', 'confirmed']
 
 
 def check_dates(records, start='start', end='end'):
@@ -196,6 +199,10 @@ class Event(Workflow, ModelSQL, ModelView):
         fields.Integer("Attended"), 'get_counts')
     waiting_count = fields.Function(
         fields.Integer("Waiting"), 'get_counts')
+    invited_count = fields.Function(
+        fields.Integer("Invited",
+            help="The invitations not answered yet; they take no seat."),
+        'get_counts')
     seats_left = fields.Function(
         fields.Integer("Seats Left"), 'get_counts')
     registration_open = fields.Function(
@@ -205,6 +212,11 @@ class Event(Workflow, ModelSQL, ModelView):
             "now: the event is open and not started, its registration "
             "opened and not closed."),
         'get_registration_open', searcher='search_registration_open')
+    registration_message = fields.Function(
+        fields.Char("Registration Message",
+            help="Why the organisations cannot register from the portal "
+            "now."),
+        'get_registration_message')
     replaced_by = fields.Many2One(
         'association.event', "Replaced by", readonly=True,
         states={
@@ -273,10 +285,9 @@ class Event(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 'replace': {
-                    'invisible': (~Eval('state').in_(
-                            ['draft', 'open', 'closed'])
-                        | (Eval('format') == 'online')),
-                    'depends': ['state', 'format'],
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'open', 'closed']),
+                    'depends': ['state'],
                     },
                 })
 
@@ -358,6 +369,36 @@ class Event(Workflow, ModelSQL, ModelView):
             and (not self.registration_end
                 or self.registration_end >= now))
 
+    def registration_refusal(self, origin='staff', override=False):
+        """Return why a registration from origin is refused now or None
+
+        The one rule of the staff and the portal: the event is open (or
+        being prepared, for the staff), not started for the portal, its
+        registration opened and not closed.  The staff may override the
+        opening, not the closing."""
+        now = dt.datetime.now()
+        if (self.state not in {'draft', 'open'}
+                or (self.registration_end
+                    and self.registration_end < now)
+                or (origin == 'portal' and self.start <= now)):
+            return gettext(
+                'association_event.msg_registration_closed',
+                event=self.rec_name)
+        if origin == 'portal' and self.state != 'open':
+            return gettext(
+                'association_event.msg_registration_not_open',
+                event=self.rec_name)
+        if (self.registration_start and self.registration_start > now
+                and not (override and origin != 'portal')):
+            return gettext(
+                'association_event.msg_registration_opens',
+                event=self.rec_name,
+                date=format_moment(
+                    self.registration_start, timezone=self.timezone))
+
+    def get_registration_message(self, name):
+        return self.registration_refusal('portal')
+
     @classmethod
     def search_registration_open(cls, name, clause):
         _, operator, value = clause[:3]
@@ -383,6 +424,7 @@ class Event(Workflow, ModelSQL, ModelView):
             'registration_count': defaultdict(int),
             'attended_count': defaultdict(int),
             'waiting_count': defaultdict(int),
+            'invited_count': defaultdict(int),
             }
         for sub_ids in grouped_slice(list(map(int, events)), count=SLICE):
             cursor.execute(*registration.select(
@@ -393,12 +435,15 @@ class Event(Workflow, ModelSQL, ModelView):
                         filter_=registration.state == 'attended'),
                     Count(registration.id,
                         filter_=registration.state == 'waiting'),
+                    Count(registration.id,
+                        filter_=registration.state == 'invited'),
                     where=registration.event.in_(list(sub_ids)),
                     group_by=[registration.event]))
-            for event_id, seated, attended, waiting in cursor:
+            for event_id, seated, attended, waiting, invited in cursor:
                 counts['registration_count'][event_id] = seated
                 counts['attended_count'][event_id] = attended
                 counts['waiting_count'][event_id] = waiting
+                counts['invited_count'][event_id] = invited
         result = {}
         for name in names:
             if name == 'seats_left':
@@ -420,6 +465,26 @@ class Event(Workflow, ModelSQL, ModelView):
             check_dates(events, 'registration_start', 'registration_end')
 
     @classmethod
+    def check_sessions_within(cls, events, start=None, end=None):
+        "Warn about the sessions outside the new times of the events"
+        pool = Pool()
+        Warning = pool.get('res.user.warning')
+        outside = []
+        for event in events:
+            event_start = start or event.start
+            event_end = end or event.end
+            outside.extend(
+                s for s in event.sessions
+                if s.start < event_start or s.end > event_end)
+        if outside:
+            key = Warning.format('event_sessions_outside', outside)
+            if Warning.check(key):
+                raise EventSessionWarning(key, gettext(
+                        'association_event.msg_event_sessions_outside',
+                        sessions=', '.join(
+                            f'{s.name} ({s.event.name})' for s in outside)))
+
+    @classmethod
     def on_modification(cls, mode, events, field_names=None):
         pool = Pool()
         Registration = pool.get('association.event.registration')
@@ -427,6 +492,17 @@ class Event(Workflow, ModelSQL, ModelView):
         if mode == 'write' and field_names & {'capacity', 'waiting_list'}:
             # More seats or no more limit: the first people waiting come in
             Registration.promote_waiting(events)
+        if mode == 'write' and field_names & {'start', 'end'}:
+            # Written with the programme: the staff confirms the sessions
+            # left outside the new times
+            cls.check_sessions_within(events)
+            # The people are told the new times, with the new invitation
+            moved = [e for e in events if e.state in {'open', 'closed'}]
+            if moved:
+                Registration.send_notice(Registration.search([
+                            ('event', 'in', [e.id for e in moved]),
+                            ('state', 'in', NOTIFIED),
+                            ]), 'moved')
 
     @classmethod
     def copy(cls, events, default=None):
@@ -435,6 +511,23 @@ class Event(Workflow, ModelSQL, ModelView):
         default.setdefault('replaced_by')
         default.setdefault('replaces')
         return super().copy(events, default=default)
+
+    def get_replacement_default(self, start, end, format, online_url):
+        "Return the default values of the copy that replaces the event"
+        default = {
+            'start': start,
+            'end': end,
+            'format': format,
+            'online_url': online_url if format != 'on_site' else None,
+            'state': 'draft',
+            }
+        if format == 'online':
+            default.update({
+                    'venue': None,
+                    'address': None,
+                    'capacity': None,
+                    })
+        return default
 
     @classmethod
     @ModelView.button
@@ -482,10 +575,13 @@ class Event(Workflow, ModelSQL, ModelView):
         Registration = pool.get('association.event.registration')
         registrations = Registration.search([
                 ('event', 'in', [e.id for e in events]),
-                ('state', 'in', ['registered', 'confirmed', 'waiting']),
+                ('state', 'in', NOTIFIED),
                 ])
         # No promotion: nobody takes the seats of a cancelled event
         Registration.write(registrations, {'state': 'cancelled'})
+        if not Transaction().context.get('_event_replace'):
+            # The replacement tells its own news
+            Registration.send_notice(registrations, 'cancelled')
 
     @classmethod
     @ModelView.button_action('association_event.wizard_event_replace')
@@ -641,11 +737,17 @@ class EventReplaceStart(ModelView):
 
     event = fields.Many2One('association.event', "Event", readonly=True)
     name = fields.Char("Name", required=True)
+    format = fields.Selection(FORMATS, "Format", required=True)
     start = fields.DateTime(
         "Start", required=True)
     end = fields.DateTime(
         "End", required=True)
-    online_url = fields.Char("Online Link", required=True)
+    online_url = fields.Char(
+        "Online Link",
+        states={
+            'required': Eval('format') == 'online',
+            'invisible': Eval('format') == 'on_site',
+            })
     carry_over = fields.Boolean(
         "Carry Over Registrations",
         help="Register the people of the cancelled event to the new one.")
@@ -668,6 +770,8 @@ class EventReplace(Wizard):
         return {
             'event': event.id,
             'name': event.name,
+            # The usual replacement of an event that cannot take place
+            'format': 'online',
             'start': event.start,
             'end': event.end,
             'online_url': event.online_url,
@@ -677,6 +781,7 @@ class EventReplace(Wizard):
     def do_replace(self, action):
         pool = Pool()
         Event = pool.get('association.event')
+        Session = pool.get('association.event.session')
         Registration = pool.get('association.event.registration')
         event = self.record
         if event.state not in {'draft', 'open', 'closed'}:
@@ -687,40 +792,56 @@ class EventReplace(Wizard):
             raise EventDateError(gettext(
                     'association_event.msg_end_before_start',
                     record=self.start.name))
-        new, = Event.copy([event], default={
-                'name': self.start.name,
-                'format': 'online',
-                'start': self.start.start,
-                'end': self.start.end,
-                'online_url': self.start.online_url,
-                'venue': None,
-                'address': None,
-                'capacity': None,
-                'state': 'draft',
-                })
         offset = self.start.start - event.start
+        # The sessions keep their place in the programme: those that fall
+        # outside the new times are shown to the staff before anything
+        shifted = [
+            Session(s.id, start=s.start + offset, end=s.end + offset,
+                name=s.name, event=event)
+            for s in event.sessions]
+        outside = [s for s in shifted
+            if s.start < self.start.start or s.end > self.start.end]
+        if outside:
+            Event.check_sessions_within(
+                [Event(event.id, sessions=outside)],
+                self.start.start, self.start.end)
+        default = event.get_replacement_default(
+            self.start.start, self.start.end, self.start.format,
+            self.start.online_url)
+        default['name'] = self.start.name
+        new, = Event.copy([event], default=default)
         sessions = []
         for session in new.sessions:
             session.start += offset
             session.end += offset
-            session.room = None
-            session.online_url = session.online_url or new.online_url
+            if new.format == 'online':
+                session.room = None
+            if new.format != 'on_site':
+                session.online_url = session.online_url or new.online_url
             sessions.append(session)
-        pool.get('association.event.session').save(sessions)
+        Session.save(sessions)
         Event.write([event], {'replaced_by': new.id})
         carried = []
         if self.start.carry_over:
             carried = [r for r in event.registrations
-                if r.state in {'registered', 'confirmed', 'waiting'}]
-        Event.cancel([event])
-        if new.state != 'open':
-            Event.open([new])
-        Registration.carry_over(carried, new)
+                if r.state in {'invited', 'registered', 'confirmed',
+                    'waiting'}]
+        not_carried = [r for r in event.registrations
+            if r.state in {'invited', 'registered', 'confirmed', 'waiting'}
+            and r not in carried]
+        with Transaction().set_context(_event_replace=True):
+            Event.cancel([event])
+            if new.state != 'open':
+                # The people of its cycle are registered when it opens
+                Event.open([new])
+            created = Registration.carry_over(carried, new)
+        Registration.send_notice(not_carried, 'cancelled')
+        Registration.send_notice(created, 'replaced')
         action['res_id'] = [new.id]
         action['views'].reverse()
         return action, {}
 
 
-class AttendanceSheet(Report):
+class AttendanceSheet(TemplateMixin, Report):
     "Event Attendance Sheet"
     __name__ = 'association.event.attendance_sheet'

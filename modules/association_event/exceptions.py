@@ -1,6 +1,6 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond.exceptions import UserError
+from trytond.exceptions import UserError, UserWarning
 from trytond.model.exceptions import ValidationError
 
 
@@ -29,4 +29,12 @@ class OnboardingError(UserError):
 
 
 class ParticipationMapError(UserError):
+    pass
+
+
+class EventSessionWarning(UserWarning):
+    pass
+
+
+class InvitationError(UserError):
     pass

@@ -33,8 +33,8 @@ class OnboardingInviteStart(ModelView):
         help="Leave empty to invite the holders of every office.")
     send_email = fields.Boolean(
         "Send Invitations",
-        help="Send each official the confirmation e-mail "
-        "with the calendar invitation.")
+        help="Send each official the invitation e-mail with the link "
+        "to accept it and the calendar invitation.")
 
     @classmethod
     def default_send_email(cls):
@@ -68,19 +68,19 @@ class OnboardingInvite(Wizard):
         registrations = invite_officials(
             self.start.event, self.start.date, self.start.offices)
         if self.start.send_email:
-            Registration.send_confirmation(
-                [r for r in registrations if r.state == 'registered'])
+            Registration.send_invitation(registrations)
         action['pyson_domain'] = PYSONEncoder().encode(
             [('id', 'in', [r.id for r in registrations])])
         return action, {}
 
 
 def invite_officials(event, date, offices=None):
-    """Register to the event the officials whose mandate started on or after
+    """Invite to the event the officials whose mandate started on or after
     the date
 
-    Nobody already registered is registered again; each official comes for
-    the authority of the first of their new offices."""
+    The invitations take no seat until accepted; nobody already invited or
+    registered is invited again; each official comes for the authority of
+    the first of their new offices."""
     pool = Pool()
     Mandate = pool.get('association.mandate')
     Registration = pool.get('association.event.registration')
@@ -123,6 +123,7 @@ def invite_officials(event, date, offices=None):
                 person=person,
                 organisation=mandate.authority,
                 role='elected_official',
-                email=person.email))
+                email=person.email,
+                state='invited'))
     Registration.save(registrations)
     return registrations

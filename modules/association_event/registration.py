@@ -1,10 +1,9 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import base64
 import datetime as dt
 import secrets
 from collections import defaultdict
-from email.utils import formataddr, parseaddr
+from email.utils import parseaddr
 
 from sql.aggregate import Count
 
@@ -12,24 +11,20 @@ from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.association.tools import (
+    TemplateMixin, format_address, qrcode_svg, send_messages)
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.report import Report, get_email
 from trytond.rpc import RPC
-from trytond.sendmail import send_message_transactional
 from trytond.tools import grouped_slice
 from trytond.tools.email_ import set_from_header
 from trytond.transaction import Transaction
-from trytond.url import host
+from trytond.url import host, http_host
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .event import SEATED, SLICE
-from .exceptions import CheckInError, RegistrationError
-
-try:
-    from trytond.tools import qrcode
-except ImportError:
-    qrcode = None
+from .exceptions import CheckInError, InvitationError, RegistrationError
 
 ROLES = [
     ('visitor', "Visitor"),
@@ -41,6 +36,7 @@ ROLES = [
     ('press', "Press"),
     ]
 STATES = [
+    ('invited', "Invited"),
     ('waiting', "Waiting List"),
     ('registered', "Registered"),
     ('confirmed', "Confirmed"),
@@ -54,7 +50,14 @@ ORIGINS = [
     ('portal', "Portal"),
     ]
 # The states in which a registration can be cancelled
-CANCELLABLE = ['waiting', 'registered', 'confirmed']
+CANCELLABLE = ['invited', 'waiting', 'registered', 'confirmed']
+# The news sent to the people, each with its subject
+NOTICES = {
+    'cancelled': 'association_event.msg_notice_cancelled_subject',
+    'moved': 'association_event.msg_notice_moved_subject',
+    'replaced': 'association_event.msg_notice_replaced_subject',
+    'promoted': 'association_event.msg_notice_promoted_subject',
+    }
 # The states of the registrations that get a badge
 BADGE_STATES = ['registered', 'confirmed', 'attended']
 # Letters and digits that cannot be mistaken for one another
@@ -133,9 +136,40 @@ class Registration(Workflow, ModelSQL, ModelView):
         states={
             'invisible': ~Eval('series_registration'),
             })
+    invited = fields.Boolean(
+        "Invited", readonly=True,
+        help="The person was invited by the association.")
+    invitation_token = fields.Char("Invitation Token", readonly=True)
+    invitation_sent_at = fields.DateTime(
+        "Invitation Sent at", readonly=True,
+        states={
+            'invisible': ~Eval('invited'),
+            })
+    opening_override = fields.Boolean(
+        "Before the Opening",
+        states={
+            'readonly': Bool(Eval('id', -1) >= 0),
+            },
+        help="Register the person before the registrations open; "
+        "recorded with the user who did.")
+    opening_override_by = fields.Many2One(
+        'res.user', "Registered before the Opening by", readonly=True,
+        states={
+            'invisible': ~Eval('opening_override_by'),
+            })
     checked_in_at = fields.DateTime("Checked in at", readonly=True)
+    attendance_minutes = fields.Integer(
+        "Minutes Attended", readonly=True,
+        help="The time the person spent in the online event, "
+        "as the platform's report gives it.")
     confirmation_sent_at = fields.DateTime(
         "Confirmation Sent at", readonly=True)
+    email_error = fields.Text(
+        "E-mail Error", readonly=True,
+        states={
+            'invisible': ~Eval('email_error'),
+            },
+        help="Why the last e-mail to the person could not be sent.")
     event_state = fields.Function(
         fields.Selection('get_event_states', "Event State"),
         'on_change_with_event_state')
@@ -165,6 +199,8 @@ class Registration(Workflow, ModelSQL, ModelView):
             ('id', 'ASC'),
             ]
         cls._transitions |= {
+            ('invited', 'registered'),
+            ('invited', 'cancelled'),
             ('waiting', 'registered'),
             ('registered', 'confirmed'),
             ('registered', 'attended'),
@@ -178,6 +214,14 @@ class Registration(Workflow, ModelSQL, ModelView):
             ('confirmed', 'cancelled'),
             }
         cls._buttons.update({
+                'accept': {
+                    'invisible': Eval('state') != 'invited',
+                    'depends': ['state'],
+                    },
+                'send_invitation': {
+                    'invisible': Eval('state') != 'invited',
+                    'depends': ['state'],
+                    },
                 'promote': {
                     'invisible': Eval('state') != 'waiting',
                     'depends': ['state'],
@@ -209,10 +253,22 @@ class Registration(Workflow, ModelSQL, ModelView):
         cls.__rpc__.update({
                 'check_in': RPC(readonly=False, instantiate=None),
                 })
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.invitation_token, Index.Equality(cardinality='high')),
+                where=t.invitation_token != None))  # noqa: E711
 
     @classmethod
     def default_state(cls):
         return 'registered'
+
+    @classmethod
+    def default_invited(cls):
+        return False
+
+    @classmethod
+    def default_opening_override(cls):
+        return False
 
     @property
     def cancellable(self):
@@ -277,6 +333,11 @@ class Registration(Workflow, ModelSQL, ModelView):
         values = super().preprocess_values(mode, values)
         if mode == 'create' and not values.get('code'):
             values['code'] = generate_code()
+        if mode == 'create' and values.get('state') == 'invited':
+            values['invited'] = True
+            values.setdefault('invitation_token', secrets.token_urlsafe())
+        if mode == 'create' and values.get('opening_override'):
+            values['opening_override_by'] = Transaction().user
         return values
 
     @classmethod
@@ -296,28 +357,27 @@ class Registration(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def check_period(cls, registrations):
-        "Check that the registrations are made while they are open"
-        now = dt.datetime.now()
+        """Check that the registrations are made while they are open, by the
+        rule of the event"""
+        context = Transaction().context
+        if (context.get('_event_replace')
+                or not context.get('_check_registration_period', True)):
+            # Carried over to the replacement of their event, or made by
+            # the module that runs the event (the speed meetings)
+            return
         for registration in registrations:
-            if (registration.state not in {'registered', 'waiting'}
+            if (registration.state not in {'invited', 'registered', 'waiting'}
                     or registration.origin == 'import'
                     or registration.series_registration):
                 # Attendance recorded afterwards
                 continue
-            event = registration.event
-            if (event.state not in {'draft', 'open'}
-                    or (event.registration_end
-                        and event.registration_end < now)):
-                raise RegistrationError(gettext(
-                        'association_event.msg_registration_closed',
-                        event=event.rec_name))
-            if (registration.origin == 'portal'
-                    and (event.state != 'open'
-                        or (event.registration_start
-                            and event.registration_start > now))):
-                raise RegistrationError(gettext(
-                        'association_event.msg_registration_not_open',
-                        event=event.rec_name))
+            # An invitation is sent before the registrations open
+            message = registration.event.registration_refusal(
+                registration.origin,
+                override=(registration.opening_override
+                    or registration.state == 'invited'))
+            if message:
+                raise RegistrationError(message)
 
     @classmethod
     def _seated_counts(cls, event_ids):
@@ -442,10 +502,24 @@ class Registration(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def carry_over(cls, registrations, event):
-        "Register the people of the registrations to the event"
+        """Register the people of the registrations to the event
+
+        The people already registered to the event (by their cycle) keep
+        their registration; an invitation stays an invitation."""
+        existing = {
+            r.person for r in cls.search([
+                    ('event', '=', event.id),
+                    ('person', 'in', [r.person.id for r in registrations]),
+                    ('state', '!=', 'cancelled'),
+                    ])}
         to_create = []
         for registration in registrations:
+            if registration.person in existing:
+                continue
+            existing.add(registration.person)
             to_create.append(cls(
+                    state=('invited' if registration.state == 'invited'
+                        else 'registered'),
                     event=event,
                     person=registration.person,
                     organisation=registration.organisation,
@@ -461,7 +535,26 @@ class Registration(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('registered')
     def promote(cls, registrations):
-        pass
+        # The people are told that a seat is theirs
+        cls.send_notice(registrations, 'promoted')
+
+    @classmethod
+    @ModelView.button
+    def accept(cls, registrations):
+        """Accept the invitations: the people take a seat, or wait for one
+        when the event is full"""
+        registrations = [r for r in registrations if r.state == 'invited']
+        for registration in registrations:
+            message = registration.event.registration_refusal(
+                'staff', override=True)
+            if message:
+                raise InvitationError(message)
+        cls.write(registrations, {'state': 'registered'})
+        cls.log(registrations, 'transition', 'state:registered')
+        cls.allocate_seats(registrations)
+        registrations = cls.browse(registrations)
+        cls.send_confirmation(
+            [r for r in registrations if r.state == 'registered'])
 
     @classmethod
     @ModelView.button
@@ -534,15 +627,21 @@ class Registration(Workflow, ModelSQL, ModelView):
 
     @property
     def qrcode(self):
-        "Return the QR code of the registration code as a data URI"
-        if qrcode and self.code:
-            image = qrcode.generate_svg(self.code, box_size=8, border=2)
-            return 'data:image/svg+xml;base64,' + base64.b64encode(
-                image.getvalue()).decode('ascii')
+        "Return the QR code of the registration code as an SVG element"
+        return qrcode_svg(self.code)
 
     @property
     def recipient(self):
         return self.email or self.person.email
+
+    @property
+    def invitation_url(self):
+        "The address of the page where the person answers the invitation"
+        if self.invitation_token:
+            return '%s/%s/association_event/invitation/%s' % (
+                (config.get('association_event', 'url')
+                    or http_host()).rstrip('/'),
+                Transaction().database.name, self.invitation_token)
 
     def get_ics(self):
         "Return the iCalendar invitation of the registration as bytes"
@@ -551,7 +650,9 @@ class Registration(Workflow, ModelSQL, ModelView):
         calendar = icalendar.Calendar()
         calendar.add('prodid', '-//Concorde//association_event//FR')
         calendar.add('version', '2.0')
-        calendar.add('method', 'REQUEST')
+        calendar.add('method', 'CANCEL'
+            if self.event.state == 'cancelled' or self.state == 'cancelled'
+            else 'REQUEST')
         vevent = icalendar.Event()
         vevent.add('uid', f'{self.code}@{host()}')
         vevent.add('dtstamp', dt.datetime.now(dt.timezone.utc))
@@ -579,47 +680,91 @@ class Registration(Workflow, ModelSQL, ModelView):
             attendee.params['cn'] = icalendar.vText(self.person.name)
             attendee.params['role'] = icalendar.vText('REQ-PARTICIPANT')
             vevent.add('attendee', attendee, encode=0)
-        vevent.add('status', 'CANCELLED'
-            if event.state == 'cancelled' else 'CONFIRMED')
+        cancelled = (event.state == 'cancelled' or self.state == 'cancelled')
+        vevent.add('status', 'CANCELLED' if cancelled else 'CONFIRMED')
+        # A calendar replaces the event it holds by a newer sequence
+        vevent.add('sequence', int(
+                (self.write_date or self.create_date or dt.datetime.now())
+                .timestamp()) // 60 % 2 ** 31)
         calendar.add_component(vevent)
         calendar.add_missing_timezones()
         return calendar.to_ical()
 
-    def get_confirmation_email(self):
-        "Return the confirmation e-mail message with its invitation"
+    def _get_email(self, report, subject, **values):
+        "Return the e-mail of the report with its subject and invitation"
         pool = Pool()
         Lang = pool.get('ir.lang')
-        lang = self.person.lang or Lang.get()
-        msg, _ = get_email(
-            'association.event.registration.confirmation_email', self,
-            [lang])
+        lang = Lang.get(self.person.document_language)
+        msg, _ = get_email(report, self, [lang])
         with Transaction().set_context(language=lang.code):
             msg['Subject'] = gettext(
-                'association_event.msg_confirmation_subject',
-                event=self.event.name)
-        msg['To'] = formataddr((self.person.name, self.recipient))
+                subject, event=self.event.name, **values)
+        msg['To'] = format_address(self.person.name, self.recipient)
         from_ = config.get('email', 'from')
         set_from_header(msg, from_, from_)
+        ics = self.get_ics()
         msg.add_attachment(
-            self.get_ics(), maintype='text', subtype='calendar',
-            filename='invitation.ics', params={'method': 'REQUEST'})
+            ics, maintype='text', subtype='calendar',
+            filename='invitation.ics', params={
+                'method': 'CANCEL' if b'METHOD:CANCEL' in ics else 'REQUEST',
+                })
         return msg
 
-    @classmethod
-    @ModelView.button
-    def send_confirmation(cls, registrations):
-        """Send the confirmation e-mail to the registrations
+    def get_confirmation_email(self):
+        "Return the confirmation e-mail message with its invitation"
+        return self._get_email(
+            'association.event.registration.confirmation_email',
+            'association_event.msg_confirmation_subject')
 
-        Each e-mail is kept in the e-mails of the registration."""
+    def get_invitation_email(self):
+        "Return the invitation e-mail with its link to accept"
+        return self._get_email(
+            'association.event.registration.invitation_email',
+            'association_event.msg_invitation_subject')
+
+    def get_notice_email(self, notice):
+        "Return the e-mail that tells the news of the event"
+        event = self.event
+        replaced = ''
+        if notice == 'replaced' and event.replaces:
+            replaced = event.replaces[0].name
+        with Transaction().set_context(event_notice=notice):
+            return self._get_email(
+                'association.event.registration.notice_email',
+                NOTICES[notice], replaced=replaced)
+
+    @classmethod
+    def _send(cls, registrations, get_message, sent_field=None):
+        """Send the e-mail of get_message to each registration now
+
+        Each e-mail sent is kept in the e-mails of the registration; the
+        error of an e-mail that could not be sent is shown on its
+        registration and stops nobody else.  Return the registrations
+        reached."""
         pool = Pool()
         Email = pool.get('ir.email')
         Attachment = pool.get('ir.attachment')
-        emails, sent = [], []
+        messages, todo, failed = [], [], []
         for registration in registrations:
             if not registration.recipient:
                 continue
-            msg = registration.get_confirmation_email()
-            send_message_transactional(msg)
+            try:
+                msg = get_message(registration)
+            except ValueError:
+                failed.append((registration, gettext(
+                            'association_event.msg_email_invalid',
+                            email=registration.recipient)))
+                continue
+            messages.append(msg)
+            todo.append(registration)
+        errors = send_messages(messages)
+        emails, sent = [], []
+        for registration, msg, error in zip(todo, messages, errors):
+            if error:
+                failed.append((registration, gettext(
+                            'association_event.msg_email_failed',
+                            email=registration.recipient, error=error)))
+                continue
             html = msg.get_body(preferencelist=('html', 'plain'))
             emails.append(Email.from_message(
                     msg, body=html.get_content() if html else None,
@@ -632,7 +777,61 @@ class Registration(Workflow, ModelSQL, ModelView):
                     resource=email, name='invitation.ics',
                     data=registration.get_ics()))
         Attachment.save(attachments)
-        cls.write(sent, {'confirmation_sent_at': dt.datetime.now()})
+        now = dt.datetime.now()
+        args = []
+        if sent:
+            values = {'email_error': None}
+            if sent_field:
+                values[sent_field] = now
+            args.extend([sent, values])
+        for registration, error in failed:
+            args.extend([[registration], {'email_error': error}])
+        if args:
+            cls.write(*args)
+        return sent
+
+    @classmethod
+    @ModelView.button
+    def send_confirmation(cls, registrations):
+        """Send the confirmation e-mail to the registrations
+
+        A confirmation is marked sent only when its e-mail left."""
+        cls._send(
+            registrations, cls.get_confirmation_email,
+            'confirmation_sent_at')
+
+    @classmethod
+    @ModelView.button
+    def send_invitation(cls, registrations):
+        "Send the invitation e-mail with its link to accept"
+        cls._send(
+            [r for r in registrations if r.state == 'invited'],
+            cls.get_invitation_email, 'invitation_sent_at')
+
+    @classmethod
+    def send_notice(cls, registrations, notice):
+        "Send the people the news of their event"
+        cls._send(registrations, lambda r: r.get_notice_email(notice))
+
+    @classmethod
+    def answer_invitation(cls, token, accept):
+        """Accept or decline the invitation of the token
+
+        Return the registration."""
+        registrations = cls.search([
+                ('invitation_token', '=', token),
+                ], limit=1)
+        if not registrations:
+            raise InvitationError(gettext(
+                    'association_event.msg_invitation_unknown'))
+        registration, = registrations
+        if registration.state != 'invited':
+            return registration
+        if accept:
+            cls.accept([registration])
+        else:
+            cls.cancel([registration])
+        return registration
 
 
 class SeriesRegistration(Workflow, ModelSQL, ModelView):
@@ -827,11 +1026,27 @@ class CheckIn(Wizard):
         return 'start'
 
 
-class BadgeReport(Report):
+class BadgeReport(TemplateMixin, Report):
     "Event Badges"
     __name__ = 'association.event.registration.badge'
 
 
-class ConfirmationEmail(Report):
+class ConfirmationEmail(TemplateMixin, Report):
     "Event Registration Confirmation"
     __name__ = 'association.event.registration.confirmation_email'
+
+
+class InvitationEmail(TemplateMixin, Report):
+    "Event Invitation"
+    __name__ = 'association.event.registration.invitation_email'
+
+
+class NoticeEmail(TemplateMixin, Report):
+    "Event News"
+    __name__ = 'association.event.registration.notice_email'
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        context = super().get_context(records, header, data)
+        context['notice'] = Transaction().context.get('event_notice')
+        return context

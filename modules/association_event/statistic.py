@@ -59,6 +59,8 @@ class EventStatistic(RateMixin, ModelSQL, ModelView):
     theme = fields.Many2One('association.theme', "Theme")
     departement = fields.Many2One('country.subdivision', "Département")
     month = fields.Integer("Month", help="The year and month as YYYYMM.")
+    invited = fields.Integer(
+        "Invited", help="The people invited by the association.")
     first_time = fields.Integer(
         "First-time Participants",
         help="The people who attended an event of the association "
@@ -154,6 +156,8 @@ class EventStatistic(RateMixin, ModelSQL, ModelView):
             *(c.as_(n) if c is not null
                 else getattr(cls, n).sql_cast(Null).as_(n)
                 for n, c in columns.items()),
+            Count(registration.id,
+                filter_=registration.invited == Literal(True)).as_('invited'),
             Count(registration.id, filter_=seated).as_('registrations'),
             Count(registration.id, filter_=attended).as_('attended'),
             Count(registration.id,
@@ -244,12 +248,25 @@ class CommissionStatistic(RateMixin, ModelSQL, ModelView):
 
     @classmethod
     def table_query(cls):
+        """The sittings that took place (done or ended), in the dates of the
+        context"""
         pool = Pool()
         Registration = pool.get('association.event.registration')
         Event = pool.get('association.event')
         registration = Registration.__table__()
         event = Event.__table__()
+        context = Transaction().context
         seated = registration.state.in_(SEATED)
+        where = ((event.commission != Null)
+            & ((event.state == 'done')
+                | ((event.state != 'cancelled')
+                    & (event.end < dt.datetime.now()))))
+        if context.get('from_date'):
+            where &= event.start >= dt.datetime.combine(
+                context['from_date'], dt.time())
+        if context.get('to_date'):
+            where &= event.start < dt.datetime.combine(
+                context['to_date'] + dt.timedelta(days=1), dt.time())
         return event.join(registration, 'LEFT',
             condition=registration.event == event.id
             ).select(
@@ -263,10 +280,31 @@ class CommissionStatistic(RateMixin, ModelSQL, ModelView):
                     filter_=registration.state == 'attended').as_('attended'),
                 Count(registration.id,
                     filter_=registration.state == 'absent').as_('absent'),
-                where=(event.commission != Null)
-                & (event.state != 'cancelled'),
+                where=where,
                 group_by=[event.commission, event.format])
 
     def get_average_attended(self, name):
         if self.sittings:
             return self.attended / self.sittings
+
+
+class CommissionStatisticContext(ModelView):
+    "Commission Participation Statistic Context"
+    __name__ = 'association.commission.statistic.context'
+
+    from_date = fields.Date(
+        "From Date",
+        domain=[
+            If(Eval('to_date') & Eval('from_date'),
+                ('from_date', '<=', Eval('to_date')),
+                ()),
+            ])
+    to_date = fields.Date("To Date")
+
+    @classmethod
+    def default_from_date(cls):
+        return Transaction().context.get('from_date')
+
+    @classmethod
+    def default_to_date(cls):
+        return Transaction().context.get('to_date')

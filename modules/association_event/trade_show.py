@@ -122,3 +122,11 @@ class Event(metaclass=PoolMeta):
         default.setdefault('stands')
         default.setdefault('sponsors')
         return super().copy(events, default=default)
+
+    def get_replacement_default(self, start, end, format, online_url):
+        # The exhibitors and sponsors follow the event to its replacement
+        default = super().get_replacement_default(
+            start, end, format, online_url)
+        default['stands'] = [s.id for s in self.stands]
+        default['sponsors'] = [s.id for s in self.sponsors]
+        return default

@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 "Fixtures shared by the scenarios"
 import datetime as dt
+import socket
 
 
 # The modules of the test database beside the module: the partnerships, with
@@ -50,3 +51,55 @@ def import_essonne(config):
     communes = [r for r in load_official_file('communes.json')
         if r.get('departement') == '91']
     import_official_data(dump_official_file(communes), contours=True)
+
+
+class MailSink:
+    """An SMTP server on the loopback that keeps the messages it receives
+    and refuses the recipients of refused, for the scenarios that check
+    what was sent; it speaks SMTPUTF8 unless told not to"""
+
+    def __init__(self, refused=(), smtputf8=True):
+        self.refused = {a.casefold() for a in refused}
+        self.smtputf8 = smtputf8
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address.casefold() in self.refused:
+            return '550 5.1.1 Mailbox unavailable'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+        message = email.message_from_bytes(
+            envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return '250 OK'
+
+    def start(self):
+        "Start the server and make trytond send its e-mails to it"
+        from aiosmtpd.controller import Controller
+
+        from trytond.config import config
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            port = sock.getsockname()[1]
+        self.controller = Controller(
+            self, hostname='127.0.0.1', port=port,
+            enable_SMTPUTF8=self.smtputf8)
+        self.controller.start()
+        self.uri = config.get('email', 'uri')
+        config.set('email', 'uri', f'smtp://127.0.0.1:{port}')
+        return self
+
+    def stop(self):
+        from trytond.config import config
+        self.controller.stop()
+        config.set('email', 'uri', self.uri)
+
+    def recipients(self):
+        return sorted(a for tos, _ in self.messages for a in tos)
+
+    def clear(self):
+        del self.messages[:]
