@@ -4,7 +4,8 @@ import datetime as dt
 import secrets
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, fields, sequence_ordered
+from trytond.model import (
+    Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -237,10 +238,15 @@ class Event(metaclass=PoolMeta):
                     maximum=participant.maximum,
                     blocked=frozenset(s.id for s in participant.blocked_slots),
                     commune=participant.side == 'commune'))
-        requests = {}
-        for request in self.meeting_requests:
+        requests, pairs = {}, set()
+        for request in sorted(self.meeting_requests, key=lambda r: r.id):
             if request.state != 'accepted':
                 continue
+            pair = frozenset([request.requester.id, request.requested.id])
+            if pair in pairs:
+                # A commune and a company who asked each other meet once
+                continue
+            pairs.add(pair)
             requests[request.id] = request
         pins = []
         for meeting in self.meetings:
@@ -303,6 +309,27 @@ class Event(metaclass=PoolMeta):
             }
         return gettext(
             'association_matchmaking.msg_pin_%s' % exception.reason, **values)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('done')
+    def do(cls, events):
+        """The contacts of the participants who had a meeting attended the
+        speed meeting"""
+        pool = Pool()
+        Registration = pool.get('association.event.registration')
+        met = {
+            (p.event.id, p.contact.id) for e in events
+            if e.kind == 'speed_meeting'
+            for p in e.meeting_participants if p.contact and p.meetings}
+        registrations = [r for r in Registration.search([
+                    ('event', 'in', [e.id for e in events]),
+                    ('state', 'in', ['registered', 'confirmed']),
+                    ])
+            if (r.event.id, r.person.id) in met]
+        if registrations:
+            Registration.write(registrations, {'state': 'attended'})
+        super().do(events)
 
     @classmethod
     @ModelView.button

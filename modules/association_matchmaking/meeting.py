@@ -4,9 +4,10 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.association.tools import elide_de
+from trytond.modules.association_event.registration import ics_organizer
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
-from trytond.modules.association_event.registration import ics_organizer
 from trytond.url import host
 
 from .exceptions import MeetingError
@@ -269,8 +270,10 @@ class MeetingConvention(metaclass=PoolMeta):
             parties=[commune, company],
             object=gettext(
                 'association_matchmaking.msg_convention_object',
-                solution=solution.title if solution else company.rec_name,
+                of_solution=elide_de(
+                    solution.title if solution else company.rec_name),
                 commune=commune.rec_name),
+            amount=self.outcome_amount,
             description=self.outcome_notes,
             start_date=self.outcome_date,
             end_date=self.outcome_end_date)

@@ -1,15 +1,15 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
-from email.utils import formataddr
 
 from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.association.tools import (
+    TemplateMixin, format_address, send_messages)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report, get_email
-from trytond.sendmail import send_message_transactional
 from trytond.tools.email_ import set_from_header
 from trytond.transaction import Transaction
 
@@ -85,6 +85,48 @@ class Participant(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return self.party.rec_name
+
+    @classmethod
+    def on_modification(cls, mode, participants, field_names=None):
+        super().on_modification(mode, participants, field_names=field_names)
+        if mode == 'create' or (
+                mode == 'write' and field_names & {'contact', 'party'}):
+            cls.register_contacts(participants)
+
+    @classmethod
+    def register_contacts(cls, participants):
+        """Register the contacts of the participants to their speed meeting,
+        so that they count in the participation and in their history"""
+        pool = Pool()
+        Registration = pool.get('association.event.registration')
+        participants = [p for p in participants
+            if p.contact and p.event.state in {'draft', 'open', 'closed'}]
+        if not participants:
+            return
+        registered = {
+            (r.event, r.person) for r in Registration.search([
+                    ('event', 'in', list({p.event.id for p in participants})),
+                    ('person', 'in', list(
+                            {p.contact.id for p in participants})),
+                    ('state', '!=', 'cancelled'),
+                    ])}
+        to_create = []
+        for participant in participants:
+            key = (participant.event, participant.contact)
+            if key in registered:
+                continue
+            registered.add(key)
+            registration = Registration(
+                event=participant.event, person=participant.contact,
+                organisation=participant.party,
+                role='partner' if participant.side == 'company'
+                else Registration.default_role(),
+                email=participant.email or participant.contact.email)
+            registration.on_change_person()
+            registration.organisation = participant.party
+            to_create.append(registration)
+        with Transaction().set_context(_check_registration_period=False):
+            Registration.save(to_create)
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -177,9 +219,9 @@ class Participant(ModelSQL, ModelView):
             msg['Subject'] = gettext(
                 'association_matchmaking.msg_agenda_subject',
                 event=self.event.name)
-        msg['To'] = formataddr((
-                self.contact.name if self.contact else self.party.name,
-                self.recipient))
+        msg['To'] = format_address(
+            self.contact.name if self.contact else self.party.name,
+            self.recipient)
         from_ = config.get('email', 'from')
         set_from_header(msg, from_, from_)
         for i, meeting in enumerate(self.meetings, 1):
@@ -197,12 +239,23 @@ class Participant(ModelSQL, ModelView):
         pool = Pool()
         Email = pool.get('ir.email')
         Attachment = pool.get('ir.attachment')
-        emails, sent = [], []
+        messages, todo, failed = [], [], []
         for participant in participants:
             if not participant.recipient or not participant.meetings:
                 continue
-            msg = participant.get_agenda_email()
-            send_message_transactional(msg)
+            try:
+                messages.append(participant.get_agenda_email())
+            except ValueError:
+                failed.append(participant)
+                continue
+            todo.append(participant)
+        # One address that fails stops nobody else
+        errors = send_messages(messages)
+        emails, sent = [], []
+        for participant, msg, error in zip(todo, messages, errors):
+            if error:
+                failed.append(participant)
+                continue
             html = msg.get_body(preferencelist=('html', 'plain'))
             emails.append(Email.from_message(
                     msg, body=html.get_content() if html else None,
@@ -230,16 +283,16 @@ class ParticipantBlockedSlot(ModelSQL):
         ondelete='CASCADE')
 
 
-class AgendaEmail(Report):
+class AgendaEmail(TemplateMixin, Report):
     "Speed Meeting Agenda E-mail"
     __name__ = 'association.matchmaking.agenda_email'
 
 
-class Agenda(Report):
+class Agenda(TemplateMixin, Report):
     "Speed Meeting Agenda"
     __name__ = 'association.matchmaking.agenda'
 
 
-class TableGrid(Report):
+class TableGrid(TemplateMixin, Report):
     "Speed Meeting Table Grid"
     __name__ = 'association.matchmaking.table_grid'
