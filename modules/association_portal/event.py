@@ -83,6 +83,23 @@ def open_events_domain(organisation):
         ]
 
 
+def upcoming_events_domain(organisation):
+    """Return the domain of the events the organisation can register to or
+    will be able to when their registration opens"""
+    return [
+        ('state', '=', 'open'),
+        ('start', '>', dt.datetime.now()),
+        ['OR',
+            ('registration_end', '=', None),
+            ('registration_end', '>=', dt.datetime.now()),
+            ],
+        ['OR',
+            ('commission', '=', None),
+            ('commission', 'in', organisation_commission_ids(organisation)),
+            ],
+        ]
+
+
 @reach('association.event')
 def visible_events_domain(organisation):
     """Return the domain of the events the organisation can see:
@@ -90,7 +107,7 @@ def visible_events_domain(organisation):
     it may join or know it could not and the sittings of its
     commissions"""
     return ['OR',
-        open_events_domain(organisation),
+        upcoming_events_domain(organisation),
         ('registrations.organisation', '=', organisation.id),
         [
             ('kind', '=', 'speed_meeting'),

@@ -26,6 +26,7 @@ from werkzeug.routing import IntegerConverter
 
 from trytond import backend
 from trytond.exceptions import RateLimitException, UserError, UserWarning
+from trytond.modules.association import tools
 from trytond.modules.association.party import AUTHORITY_KINDS
 from trytond.protocols.wrappers import (
     Request, Response, redirect, with_pool, with_transaction)
@@ -106,16 +107,9 @@ def format_datetime(value):
     return value.strftime('%d/%m/%Y %H:%M')
 
 
-# The letters before which "de" is elided ("d'Énergie Locale")
-VOWELS = set('aeiouyàâäéèêëîïôöùûüÿœæ')
-
-
 def elide_de(name):
     "Return the complement of name: de Melun, d'Énergie Locale SAS"
-    name = str(name or '')
-    if name[:1].lower() in VOWELS:
-        return "d'" + name
-    return 'de ' + name
+    return tools.elide_de(name, LANGUAGE)
 
 
 def format_number(value, digits=0):

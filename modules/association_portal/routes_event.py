@@ -19,7 +19,7 @@ from trytond.transaction import Transaction
 from .event import (
     now, open_events_domain, organisation_commission_ids,
     organisation_commission_members, organisation_person_ids,
-    organisation_persons)
+    organisation_persons, upcoming_events_domain)
 from .exceptions import PortalFormError
 from .page import EMAIL, download, parse_id, route
 
@@ -45,7 +45,7 @@ def events(page):
     Event = page.pool.get('association.event')
     page.section = 'events'
     events = Event.search(
-        open_events_domain(page.organisation),
+        upcoming_events_domain(page.organisation),
         order=[('start', 'ASC'), ('id', 'ASC')])
     return page.render('event/list.html', events=events)
 
@@ -139,10 +139,10 @@ def event_register(page, event):
         if not persons:
             raise PortalFormError(gettext(
                     'association_portal.msg_event_no_person'))
-        if not event.registration_open:
-            raise PortalFormError(gettext(
-                    'association_event.msg_registration_closed',
-                    event=event.rec_name))
+        # The rule of the event, which the registrations check too
+        refusal = event.registration_refusal('portal')
+        if refusal:
+            raise PortalFormError(refusal)
         registrations = []
         for person in dict.fromkeys(persons):
             registration = Registration(

@@ -290,6 +290,45 @@ class PortalEventRouteTestCase(
             [a.text_content() for a in nav][2:],
             ["Événements", "Inscriptions", "Speed meetings", "Commissions"])
 
+    def test_event_registration_opening(self):
+        """An event whose registrations open later is listed with the date
+        they open, by the rule of the event, which refuses them before"""
+        from trytond.tests.test_tryton import DB_NAME
+        from trytond.transaction import Transaction
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Event = Pool().get('association.event')
+            autumn, = Event.create([{
+                        'name': "Salon d'automne", 'kind': 'congress',
+                        'state': 'open', 'start': days(60),
+                        'end': days(60, 12),
+                        'registration_start': days(30),
+                        }])
+            transaction.commit()
+        try:
+            client = self.alice()
+            text = page_text(client.get(self.url('/events')))
+            self.assertIn(
+                "Les inscriptions à « Salon d'automne", text)
+            self.assertIn("» ouvrent le ", text)
+            path = '/events/%d' % autumn.id
+            response = client.get(self.url(path))
+            self.assertIn("» ouvrent le ", page_text(response))
+            self.assertFalse(parse_html(response).xpath(
+                    '//form[contains(@action, "/register")]'))
+            before = self.database_state()
+            response = client.post(self.url(path + '/register'), data={
+                    'csrf_token': self.csrf(client),
+                    'persons': [str(self.person_ids['alice'])],
+                    })
+            self.assertEqual(response.status_code, 400)
+            self.assertIn("» ouvrent le ", page_text(response))
+            self.assertEqual(self.database_state(), before)
+        finally:
+            with Transaction().start(DB_NAME, 0) as transaction:
+                Event = Pool().get('association.event')
+                Event.delete(Event.browse([autumn.id]))
+                transaction.commit()
+
     def test_event_detail(self):
         "The detail shows the programme and the organisation's registrations"
         client = self.alice()
