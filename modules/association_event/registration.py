@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import secrets
+import urllib.parse
 from collections import defaultdict
 from email.utils import parseaddr
 
@@ -641,7 +642,9 @@ class Registration(Workflow, ModelSQL, ModelView):
             return '%s/%s/association_event/invitation/%s' % (
                 (config.get('association_event', 'url')
                     or http_host()).rstrip('/'),
-                Transaction().database.name, self.invitation_token)
+                urllib.parse.quote(
+                    Transaction().database.name, safe=":@!$&'()*+,;="),
+                self.invitation_token)
 
     def get_ics(self):
         "Return the iCalendar invitation of the registration as bytes"

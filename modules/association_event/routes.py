@@ -61,7 +61,7 @@ def invitation(request, pool, token):
     with Transaction().set_context(language=language):
         registration = Registration(registration.id)
         event = registration.event
-        title = event.rec_name
+        title = event.name
         if request.method == 'POST':
             answer = request.form.get('answer')
             if answer not in {'accept', 'decline'}:

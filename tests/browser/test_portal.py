@@ -16,7 +16,7 @@ import zlib
 
 from playwright.sync_api import expect
 
-from .tools import DATABASE, Browser, screenshot, server
+from .tools import DATABASE, SCREENSHOTS, Browser, screenshot, server
 
 # The demo partner's account (scripts/setup_demo.py)
 EMAIL = 'partenaire@example.org'
@@ -229,6 +229,18 @@ class PortalTestCase(unittest.TestCase):
         registrations = page.locator('table.table tbody tr')
         expect(registrations).to_have_count(2)
         self.screenshot('portal-12-event-registered')
+        # Her badge, as printed: its QR code reads as her registration code
+        ines = registrations.filter(has_text="Inès Demo-Moreau")
+        _, badge = self.download(ines.get_by_role(
+                'link', name="Badge (PDF)"))
+        self.assertEqual(badge[:5], b'%PDF-')
+        from trytond.modules.association.tests.tools import (
+            pdf_png, pdf_qrcodes)
+        with open(os.path.join(SCREENSHOTS, 'portal-12b-badge.png'),
+                'wb') as fp:
+            fp.write(pdf_png(badge))
+        code, = pdf_qrcodes(badge)
+        expect(ines).to_contain_text(code)
         page.get_by_role('button', name=(
                 "Annuler l'inscription de Thomas Demo-Girard à")).click()
         expect(page.get_by_role('status')).to_contain_text(
