@@ -106,9 +106,38 @@ class MapReportMixin:
     _svg_mark = '@@association-map-svg@@'
 
     @classmethod
-    def map_context(cls, svg):
-        "Return the values of the report context that show the svg"
-        return {'svg': cls._svg_mark, '_svg': svg}
+    def map_context(cls, communes, category, colours, area, data):
+        """Draw the map of the communes of area coloured by their category
+        (colours: the key and colour of each category) and return the
+        values of the report context that show it: the SVG, the communes
+        without contour (missing), the number and population of the
+        communes of each category (figures), and the French formats"""
+        pool = Pool()
+        Map = pool.get('association.map')
+        Lang = pool.get('ir.lang')
+        Date = pool.get('ir.date')
+        lang = Lang.get('fr')
+        svg, missing = Map.draw(communes, category, colours, area=area,
+            merge=data.get('map_merge', False))
+        figures = {k: [0, 0] for k, _ in colours}
+        for commune in communes:
+            figure = figures[category[commune.id]]
+            figure[0] += 1
+            figure[1] += commune.population or 0
+
+        def number(value):
+            return lang.format('%d', value, grouping=True)
+        return {
+            'svg': cls._svg_mark,
+            '_svg': svg,
+            'missing': missing,
+            'figures': figures,
+            'area': area,
+            'language': 'fr',
+            'lang': lang,
+            'today': french_date(Date.today(), lang),
+            'number': number,
+            }
 
     @classmethod
     def _execute(cls, records, header, data, action):

@@ -138,10 +138,7 @@ class ParticipationMapReport(MapReportMixin, Report):
         Party = pool.get('party.party')
         Event = pool.get('association.event')
         Series = pool.get('association.event.series')
-        Lang = pool.get('ir.lang')
-        Date = pool.get('ir.date')
         context = super().get_context(records, header, data)
-        lang = Lang.get('fr')
         area = Party(data['area']) if data.get('area') else None
         event = Event(data['event']) if data.get('event') else None
         series = Series(data['series']) if data.get('series') else None
@@ -154,42 +151,23 @@ class ParticipationMapReport(MapReportMixin, Report):
             category[commune.id] = (
                 'attended' if attended else
                 'registered' if registered else 'none')
-        svg, missing = Map.draw(communes, category, CATEGORIES, area=area,
-            merge=data.get('map_merge', False))
-
-        figures = {k: [0, 0] for k, _ in CATEGORIES}
-        for commune in communes:
-            figure = figures[category[commune.id]]
-            figure[0] += 1
-            figure[1] += commune.population or 0
+        context.update(cls.map_context(
+                communes, category, CATEGORIES, area, data))
         listed = sorted(
             (c for c in communes if c.id in counts),
             key=lambda c: (-counts[c.id][1], -counts[c.id][0], c.code))
-        registrations = sum(counts[c.id][0] for c in listed)
-        attendances = sum(counts[c.id][1] for c in listed)
-
-        def number(value):
-            return lang.format('%d', value, grouping=True)
-
         context.update({
-                'language': 'fr',
-                'lang': lang,
                 'event': event,
                 'series': series,
                 'year': year,
                 'event_date': (
-                    french_date(event.start.date(), lang) if event else ''),
-                'area': area,
-                'today': french_date(Date.today(), lang),
+                    french_date(event.start.date(), context['lang'])
+                    if event else ''),
                 'categories': CATEGORIES,
-                'figures': figures,
-                'registrations': registrations,
-                'attendances': attendances,
+                'registrations': sum(counts[c.id][0] for c in listed),
+                'attendances': sum(counts[c.id][1] for c in listed),
                 'counts': counts,
                 'listed': listed[:LISTED],
                 'more': max(len(listed) - LISTED, 0),
-                'missing': missing,
-                'number': number,
                 })
-        context.update(cls.map_context(svg))
         return context

@@ -3,7 +3,7 @@
 "The map of the coverage of the memberships"
 
 from trytond.model import ModelView, fields
-from trytond.modules.association.map import MapReportMixin, french_date
+from trytond.modules.association.map import MapReportMixin
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
@@ -119,30 +119,18 @@ class CoverageMapReport(MapReportMixin, Report):
         Map = pool.get('association.map')
         Party = pool.get('party.party')
         Type = pool.get('association.membership.type')
-        Lang = pool.get('ir.lang')
-        Date = pool.get('ir.date')
         context = super().get_context(records, header, data)
-        lang = Lang.get('fr')
         area = Party(data['area']) if data.get('area') else None
         type_ = Type(data['type']) if data.get('type') else None
         year = data['year']
         communes = Map.communes(area)
         category = cls.categories([c.id for c in communes], year, type_)
-        svg, missing = Map.draw(communes, category,
-            [(k, c) for k, _, c in CATEGORIES], area=area,
-            merge=data.get('map_merge', False))
-
-        figures = {k: [0, 0] for k, _, _ in CATEGORIES}
-        for commune in communes:
-            figure = figures[category[commune.id]]
-            figure[0] += 1
-            figure[1] += commune.population or 0
+        context.update(cls.map_context(communes, category,
+                [(k, c) for k, _, c in CATEGORIES], area, data))
+        figures, lang = context['figures'], context['lang']
         total = [len(communes), sum(c.population or 0 for c in communes)]
         covered = [
             figures['member'][i] + figures['overdue'][i] for i in range(2)]
-
-        def number(value):
-            return lang.format('%d', value, grouping=True)
 
         def share(part, whole):
             if not whole:
@@ -150,19 +138,11 @@ class CoverageMapReport(MapReportMixin, Report):
             return lang.format('%.1f', part * 100 / whole) + '\u00a0%'
 
         context.update({
-                'language': 'fr',
-                'lang': lang,
                 'year': year,
                 'type': type_,
-                'area': area,
-                'today': french_date(Date.today(), lang),
                 'categories': CATEGORIES,
-                'figures': figures,
                 'total': total,
                 'covered': covered,
-                'missing': missing,
-                'number': number,
                 'share': share,
                 })
-        context.update(cls.map_context(svg))
         return context
