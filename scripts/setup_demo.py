@@ -28,6 +28,9 @@ Idempotent: what exists is kept, what is missing is created.
   employees of the partner, Thomas Demo-Girard and Inès Demo-Moreau, are
   registered to hold its stand: the registrations made for the partner
   make them its persons, whom its portal account can register to events;
+  the onboarding workshop "Bien démarrer son mandat" (16 January 2027),
+  to which three new (fictitious) councillors are invited by an e-mail
+  with the link to accept (kept in var/mail by the run command);
 - when speed meetings are activated: the "Speed meeting Transition
   énergétique 2027" (hybrid, at the trade show, 8 slots, 4 tables, open),
   in which the partner and Melun take part and Melun published a need on
@@ -70,6 +73,16 @@ OFFICIALS = [
     ('95127', "Paul Demo-Lefèvre", 'councillor', '2026',
         dt.date(2026, 3, 15)),
     ]
+# The e-mail addresses of the fictitious officials invited to the
+# onboarding workshop
+OFFICIAL_EMAILS = {
+    "Sophie Demo-Garnier": 'sophie.demo-garnier@example.org',
+    "Julien Demo-Roux": 'julien.demo-roux@example.org',
+    "Nadia Demo-Benali": 'nadia.demo-benali@example.org',
+    }
+# The onboarding workshop of the newly elected (9:00 in Paris)
+ONBOARDING = "Bien démarrer son mandat"
+ONBOARDING_START = dt.datetime(VINTAGE + 1, 1, 16, 8, 0)
 # The départements of Île-de-France, whose officials the demo imports from
 # the register
 IDF_DEPARTEMENTS = {'75', '77', '78', '91', '92', '93', '94', '95'}
@@ -337,6 +350,10 @@ def setup_officials(say):
         commune, = communes
         if name not in persons:
             persons[name] = Party(name=name, kind='person')
+            if name in OFFICIAL_EMAILS:
+                persons[name].contact_mechanisms = [{
+                        'type': 'email', 'value': OFFICIAL_EMAILS[name],
+                        }]
             persons[name].save()
         term = terms[term]
         mandates.append(Mandate(
@@ -647,6 +664,45 @@ def setup_events(config, say):
         say(f"{persons[0].name} registered to {webinars[0].name}")
     register_partner_staff(config, say)
     setup_commission(config, say)
+    setup_onboarding(config, say)
+
+
+def setup_onboarding(config, say):
+    """Invite the new councillors of the demo to the onboarding workshop,
+    by an e-mail with the link to accept (the run command keeps it in
+    var/mail)"""
+    from proteus import Model
+    Event = Model.get('association.event', config=config)
+    Mandate = Model.get('association.mandate', config=config)
+    Registration = Model.get(
+        'association.event.registration', config=config)
+    if Event.find([('name', '=', ONBOARDING)]):
+        return
+    workshop = Event(name=ONBOARDING, kind='workshop', format='on_site')
+    workshop.venue = "Maison des maires"
+    workshop.address = "%s\n%s %s" % COMPANY_ADDRESS
+    workshop.start = ONBOARDING_START
+    workshop.end = ONBOARDING_START + dt.timedelta(hours=3)
+    workshop.capacity = 40
+    workshop.waiting_list = True
+    workshop.save()
+    workshop.click('open')
+    # As the onboarding wizard invites them, but only the demo's officials
+    # who have an e-mail address
+    ids = Registration._proxy.create([{
+                'event': workshop.id,
+                'person': m.person.id,
+                'organisation': m.authority.id,
+                'role': 'elected_official',
+                'email': m.person.email,
+                'state': 'invited',
+                } for m in Mandate.find([
+                    ('person.name', 'in', list(OFFICIAL_EMAILS)),
+                    ('source', '=', None),
+                    ])], config.context)
+    invitations = [Registration(i) for i in ids]
+    Registration.click(invitations, 'send_invitation')
+    say(f"{len(invitations)} new councillors invited to {ONBOARDING}")
 
 
 def setup_commission(config, say):

@@ -212,7 +212,8 @@ class Participant(ModelSQL, ModelView):
         "Return the agenda e-mail with one invitation per meeting"
         pool = Pool()
         Lang = pool.get('ir.lang')
-        lang = (self.contact.lang if self.contact else None) or Lang.get()
+        # In the association's language when the contact has none
+        lang = Lang.get((self.contact or self.party).document_language)
         msg, _ = get_email(
             'association.matchmaking.agenda_email', self, [lang])
         with Transaction().set_context(language=lang.code):

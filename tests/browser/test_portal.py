@@ -9,7 +9,11 @@ out; then, as the issue says, registers two people to an event, cancels
 one, downloads an invoice PDF, publishes a solution and requests a meeting;
 the town hall of a member commune sees its dues.  Screenshots are kept in
 tests/screenshots/; look at them."""
+import email
+import email.policy
+import glob
 import os
+import re
 import struct
 import unittest
 import zlib
@@ -29,6 +33,7 @@ WEBINAR = "Organiser la continuité des services municipaux"
 SPEED_MEETING = "Speed meeting Transition énergétique 2027"
 SOLUTION = "Toitures solaires pour les écoles"
 COMMISSION = "Commission transition numérique"
+ONBOARDING = "Bien démarrer son mandat"
 
 
 def png(width, height, rgb):
@@ -344,3 +349,38 @@ class PortalTestCase(unittest.TestCase):
         page.set_viewport_size({'width': 390, 'height': 844})
         page.goto(self.url + '/commissions')
         self.screenshot('portal-25-commissions-phone', full_page=False)
+
+    def test_official_answers_invitation(self):
+        "A new councillor follows the link of her invitation and accepts"
+        page = self.page
+        # The invitation of the demo, as the run command's mailbox kept it
+        messages = []
+        for path in glob.glob(os.path.join(self.server.var, 'mail', '*.eml')):
+            with open(path, 'rb') as fp:
+                message = email.message_from_binary_file(
+                    fp, policy=email.policy.default)
+            if 'nadia.demo-benali@example.org' in message['To']:
+                messages.append(message)
+        message, = messages
+        self.assertEqual(message['Subject'], f"Invitation : {ONBOARDING}")
+        body = message.get_body(('html',)).get_content()
+        link, = set(re.findall(r'href="([^"]+/invitation/[^"]+)"', body))
+        # The e-mail as her mail reader shows it
+        page.set_content(body)
+        expect(page.locator('body')).to_contain_text(
+            "Nous avons le plaisir de vous inviter à")
+        self.screenshot('portal-26-invitation-email')
+        # The link leads to this server, whatever host the mail names
+        path = re.sub(r'^https?://[^/]+/', '', link)
+        page.goto(self.server.url + path)
+        expect(page.get_by_role('heading', name=ONBOARDING)).to_be_visible()
+        expect(page.locator('body')).to_contain_text(
+            "Nadia Demo-Benali, vous êtes invité(e) à Bien démarrer son "
+            "mandat, samedi 16 janvier 2027, de 9 h à 12 h.")
+        self.screenshot('portal-27-invitation')
+        page.get_by_role('button', name="Accepter").click()
+        expect(page.locator('body')).to_contain_text(
+            "Nadia Demo-Benali, votre inscription à Bien démarrer son mandat "
+            "est enregistrée")
+        expect(page.get_by_role('button', name="Accepter")).to_have_count(0)
+        self.screenshot('portal-28-invitation-accepted')

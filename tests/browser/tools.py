@@ -124,7 +124,8 @@ class RunningServer:
         self.url = url.rstrip('/') + '/'
         self.database = os.environ.get('CONCORDE_BROWSER_DATABASE', 'concorde')
         self.workdir = tempfile.mkdtemp(prefix='browser-')
-        with open(os.path.join(TOP, 'var', 'admin-password')) as fp:
+        self.var = os.path.join(TOP, 'var')
+        with open(os.path.join(self.var, 'admin-password')) as fp:
             self.admin_password = fp.read().strip()
 
 
