@@ -10,6 +10,7 @@ from sql import Literal, Null
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 
+from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -36,7 +37,8 @@ LETTER_BATCH = 20
 # The queue of the letters
 LETTER_QUEUE = 'association_membership_letter'
 # A task taken by a worker for longer than this was lost with its worker
-STALLED_AFTER = dt.timedelta(minutes=15)
+# (seconds; the option stalled_after of the section association_membership)
+STALLED_AFTER = 15 * 60
 
 
 class PostingFailed(Exception):
@@ -718,17 +720,22 @@ class Campaign(Workflow, ModelSQL, ModelView):
             cls.check_done(campaigns)
 
     @classmethod
-    def resume_stalled(cls, stalled_after=STALLED_AFTER):
+    def resume_stalled(cls, stalled_after=None):
         """Resume the campaigns left invoicing without a task to carry on
 
         A worker killed in the middle of a task (and started again by its
         service) leaves that task taken and never finished: the campaign
         would wait for the treasurer to click Invoice again.  When none of
         the campaigns' tasks waits and none has run for less than
-        stalled_after, the running campaigns are resumed as Invoice does
-        (a line or a letter is never done twice)."""
+        stalled_after (the configuration's, a quarter of an hour by
+        default), the running campaigns are resumed as Invoice does (a line
+        or a letter is never done twice)."""
         pool = Pool()
         Queue = pool.get('ir.queue')
+        if stalled_after is None:
+            stalled_after = dt.timedelta(seconds=config.getint(
+                    'association_membership', 'stalled_after',
+                    default=STALLED_AFTER))
         campaigns = cls.search([('state', '=', 'running')])
         if not campaigns:
             return []
@@ -747,7 +754,15 @@ class Campaign(Workflow, ModelSQL, ModelView):
                 # Waiting for a worker or running: the campaign goes on
                 return []
         logger.info("resuming %d stalled dues campaigns", len(campaigns))
-        cls.invoice(campaigns)
+        # The scheduler runs without a company unless one is set on the
+        # scheduled action: each campaign is resumed in its own, as its
+        # treasurer would
+        by_company = defaultdict(list)
+        for campaign in campaigns:
+            by_company[campaign.company].append(campaign)
+        for company, company_campaigns in by_company.items():
+            with Transaction().set_context(company=company.id):
+                cls.invoice(cls.browse(company_campaigns))
         return campaigns
 
     @classmethod
