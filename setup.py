@@ -79,7 +79,7 @@ own = set(module_names())
 requires = {
     # PDF reports from HTML templates and QR codes on badges, as trytond
     # renders them
-    series_require('trytond[qrcode,weasyprint]'),
+    series_require('trytond[html2text,qrcode,weasyprint]'),
     # iCalendar invitations of events and meetings
     'icalendar >= 5',
     # The speed-meeting scheduler (CP-SAT solver)

@@ -52,6 +52,11 @@ class RunCommandTestCase(unittest.TestCase):
             with open(filename, 'rb') as fp:
                 messages.append(email.message_from_binary_file(
                         fp, policy=email.policy.default))
+        # Each e-mail has a plain-text part, for the readers and the mail
+        # filters that do not take HTML alone
+        self.assertEqual(
+            [m['Subject'] for m in messages
+                if m.get_body(('plain',)) is None], [])
         # Each e-mail once (the scheduler runs each task once)
         contents = [
             (m['To'], m['Subject'], m.get_body(('plain',)).get_content())
