@@ -15,7 +15,8 @@ Usage: run_all.py [MODULE ...]
 With module names, only those modules' tests run, on both backends (the
 tests across modules are left out): what a developer runs while working on
 one module; CONCORDE_TEST_PATTERN=test_routes*.py runs only the files
-matching it."""
+matching it.  CONCORDE_TEST_RESULTS=folder keeps there the counts and the
+duration of every test and class set-up of each suite (JSON)."""
 import configparser
 import glob
 import json
@@ -142,6 +143,10 @@ def run_suite(name, start, env, workdir):
     try:
         with open(result_file) as fp:
             counts = json.load(fp)
+        if os.environ.get('CONCORDE_TEST_RESULTS'):
+            # Every test's duration kept, for who looks where time goes
+            os.makedirs(os.environ['CONCORDE_TEST_RESULTS'], exist_ok=True)
+            shutil.copy(result_file, os.environ['CONCORDE_TEST_RESULTS'])
     except (FileNotFoundError, ValueError):
         # The suite could not even start
         counts = {'run': 1, 'passed': 0, 'failed': 1, 'skipped': 0}

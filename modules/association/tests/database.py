@@ -16,14 +16,23 @@ pages, in French): its database is then the one of its modules in English
 with those translations loaded, as the run command's ``trytond-admin -l
 fr`` makes it, rather than a database created in that language, which
 would be built from nothing."""
-from functools import partial
+from functools import cache, partial
 
 from trytond.modules import get_module_info
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     DB_CACHE, DB_NAME, _DBTestCase, activate_module, backup_db_cache,
     drop_db, restore_db_cache)
+from trytond.tools import misc
 from trytond.transaction import Transaction, TransactionError
+
+# The checks of trytond's ModuleTestCase ask for the module of each class
+# of the pool (isregisteredby), and trytond finds a module by scanning
+# every entry point of the environment each time: more than a second per
+# check, most of the time of a module's test case.  A module's name always
+# gives the same module in a process: it is looked up once.
+if not hasattr(misc.import_module, 'cache_info'):
+    misc.import_module = cache(misc.import_module)
 
 # The databases kept by this process: (the modules with their
 # dependencies, the language, the name of the cache)
