@@ -1,6 +1,5 @@
 # This file is part of Concorde.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import base64
 import datetime as dt
 import threading
 from collections import defaultdict
@@ -10,6 +9,7 @@ from email.utils import formataddr
 import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import dualmethod, fields
+from trytond.modules.association.tools import qrcode_data_uri
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.report import Report
@@ -416,9 +416,7 @@ class DuesLetter(Report):
                 if hasattr(bank_account, 'iban_compact')
                 else bank_account.iban.replace(' ', ''),
                 f'EUR{amount:.2f}', '', '', (invoice.number or '')[:140]])
-        svg = qrcode.generate_svg(code, error_correction='M', border=0)
-        return 'data:image/svg+xml;base64,' + base64.b64encode(
-            svg.getvalue()).decode()
+        return qrcode_data_uri(code)
 
 
 class UNCEFACTInvoice(metaclass=PoolMeta):
