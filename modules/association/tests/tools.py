@@ -71,8 +71,9 @@ def import_register(data, filename, epci=None, epci_filename=None,
     return import_.form
 
 
-def activate(module, *setup, extras=(), lang='en'):
-    """Activate module with extras as its ModuleTestCase does, then run the
+def activate(module, *setup, extras=(), lang='en', translations=()):
+    """Activate module with extras as its ModuleTestCase does (with the
+    translations of the languages of translations loaded), then run the
     set-up functions (each called with config), and return proteus' config
 
     The database of the modules is the one that the module's test case
@@ -88,13 +89,13 @@ def activate(module, *setup, extras=(), lang='en'):
 
     from .database import activate_modules, cache_name, setup_name
     modules = [module, *extras]
-    name = cache_name(modules, lang)
+    name = cache_name(modules, lang, translations)
     if setup:
         name += '--' + '|'.join(setup_name(f) for f in setup)
         drop_db()
         if restore_db_cache(name):
             return pconfig.set_trytond()
-    activate_modules(modules, lang=lang)
+    activate_modules(modules, lang=lang, translations=translations)
     config = pconfig.set_trytond()
     if setup:
         for func in setup:
