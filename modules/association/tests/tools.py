@@ -81,26 +81,35 @@ def activate(module, *setup, extras=(), lang='en', translations=()):
     there too: each is built once per backend and restored by every
     scenario that asks for the same modules and set-up (for example the
     chart of accounts, the fiscal year, the official data of Île-de-France
-    and the French translations)."""
+    and the French translations).  A set-up that begins with the functions
+    of a database kept before is built on it: only the functions it adds
+    run."""
     from proteus import config as pconfig
 
     from trytond.tests.test_tryton import (
-        backup_db_cache, drop_db, restore_db_cache)
+        DB_CACHE, backup_db_cache, drop_db, restore_db_cache)
 
     from .database import activate_modules, cache_name, setup_name
     modules = [module, *extras]
-    name = cache_name(modules, lang, translations)
-    if setup:
-        name += '--' + '|'.join(setup_name(f) for f in setup)
+    base = cache_name(modules, lang, translations)
+
+    def name(functions):
+        return base + '--' + '|'.join(setup_name(f) for f in functions)
+    done = 0
+    if setup and DB_CACHE:
         drop_db()
-        if restore_db_cache(name):
+        for done in range(len(setup), -1, -1):
+            if done and restore_db_cache(name(setup[:done])):
+                break
+        if done == len(setup):
             return pconfig.set_trytond()
-    activate_modules(modules, lang=lang, translations=translations)
+    if not done:
+        activate_modules(modules, lang=lang, translations=translations)
     config = pconfig.set_trytond()
-    if setup:
-        for func in setup:
+    if setup[done:]:
+        for func in setup[done:]:
             func(config=config)
-        backup_db_cache(name)
+        backup_db_cache(name(setup))
     return config
 
 
