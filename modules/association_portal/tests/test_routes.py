@@ -245,6 +245,26 @@ class PortalRouteTestCase(
         response = client.get(self.url('/'))
         self.assertEqual(response.status_code, 303)
 
+    def test_login_forgets_failures(self):
+        """A signed-in contact's attempts are forgotten: its next sign-in
+        is not slowed down as after a wrong password"""
+        email = 'contact1@energie-locale.example'
+
+        def attempts(pool):
+            Attempt = pool.get('web.user.authenticate.attempt')
+            return Attempt.count(email)
+        for _ in range(3):
+            _, response = self.login(email, 'wrong password')
+            self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.read(attempts), 3)
+        for _ in range(2):
+            client, response = self.login(email, 'contact-secret-1')
+            self.assertEqual(response.status_code, 303)
+            self.assertEqual(self.read(attempts), 0)
+            response = client.post(self.url('/logout'), data={
+                    'csrf_token': self.csrf(client, '/')})
+            self.assertEqual(response.status_code, 303)
+
     def test_login_without_csrf(self):
         "A login without the CSRF token of its cookie is refused"
         client = self.client()
