@@ -5,7 +5,7 @@ event or a cycle, commission members) and the mailings that invite to an
 event, with the registrations of their recipients"""
 import datetime as dt
 
-from trytond.model import fields
+from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -174,3 +174,23 @@ class Message(metaclass=PoolMeta):
             if 'attended_count' in names:
                 result['attended_count'][message.id] = len(attended)
         return result
+
+
+class Event(metaclass=PoolMeta):
+    __name__ = 'association.event'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'invite_by_mailing': {
+                    'invisible': ~Eval('state').in_(['draft', 'open']),
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    @ModelView.button_action('association_mailing.act_message_event_new')
+    def invite_by_mailing(cls, events):
+        "Open a new mailing that invites to the event"
+        pass
