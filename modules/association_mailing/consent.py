@@ -19,7 +19,8 @@ from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction, inactive_records
+from trytond.transaction import (
+    Transaction, inactive_records, without_check_access)
 from trytond.url import http_host
 
 from .exceptions import TokenError
@@ -142,15 +143,17 @@ class Consent(ModelSQL, ModelView):
             parties.setdefault(mechanism['value'].lower(), mechanism['party'])
         now = dt.datetime.now()
         user = Transaction().user if method == 'staff' else None
-        cls.save([cls(
-                    email=e.email,
-                    party=parties.get(e.email),
-                    list_=e.list_,
-                    action='subscribed' if e.active else 'unsubscribed',
-                    date=now,
-                    method=method,
-                    user=user or None)
-                for e in emails])
+        # The log is the module's to write, never the users'
+        with without_check_access():
+            cls.save([cls(
+                        email=e.email,
+                        party=parties.get(e.email),
+                        list_=e.list_,
+                        action='subscribed' if e.active else 'unsubscribed',
+                        date=now,
+                        method=method,
+                        user=user or None)
+                    for e in emails])
 
 
 class Email(metaclass=PoolMeta):

@@ -36,7 +36,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.sendmail import get_smtp_server, send_message
 from trytond.tools import grouped_slice
 from trytond.tools.email_ import set_from_header
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .consent import make_token, unsubscribe_url
 from .exceptions import MailingError
@@ -93,15 +93,17 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         """Return the secret that signs the unsubscription links, created
         the first time"""
         from trytond.ir.session import token_hex
-        configuration = cls.get_singleton()
-        if configuration and configuration.secret:
+        # Nobody reads the secret, the module uses it
+        with without_check_access():
+            configuration = cls.get_singleton()
+            if configuration and configuration.secret:
+                return configuration.secret
+            if not create:
+                return None
+            configuration = configuration or cls()
+            configuration.secret = token_hex(32)
+            configuration.save()
             return configuration.secret
-        if not create:
-            return None
-        configuration = configuration or cls()
-        configuration.secret = token_hex(32)
-        configuration.save()
-        return configuration.secret
 
     @classmethod
     def take_slot(cls):
@@ -340,6 +342,8 @@ class Message(metaclass=PoolMeta):
         super().send(messages)
         mailings = [m for m in messages if m.audience]
         if mailings:
+            # Sending before its lines, which may all be sent at once
+            cls.write(mailings, {'state': 'sending'})
             cls.prepare(mailings)
 
     @classmethod
@@ -362,7 +366,9 @@ class Message(metaclass=PoolMeta):
                         message=message,
                         state='to_send' if values['email'] else 'no_email',
                         **values))
-        Recipient.save(lines)
+        # The lines are the module's to make, never the users'
+        with without_check_access():
+            Recipient.save(lines)
         cls.queue_lines([l for l in lines if l.state == 'to_send'])
         cls.check_sent(messages)
 
