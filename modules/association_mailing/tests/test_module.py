@@ -10,6 +10,7 @@ from trytond.modules.association_mailing import consent
 from trytond.modules.association_mailing.exceptions import TokenError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from .tools import EXTRAS
 
@@ -111,6 +112,46 @@ class AssociationMailingTestCase(
         self.assertEqual(
             people({'source': 'town_hall', 'population_max': 1000}),
             {commune1.id})
+
+    @with_transaction()
+    def test_audience_event(self):
+        "Test the registrants, attendees and absentees of an event"
+        pool = Pool()
+        Audience = pool.get('association.mailing.audience')
+        Event = pool.get('association.event')
+        Party = pool.get('party.party')
+        Registration = pool.get('association.event.registration')
+        past, = Event.create([{
+                    'name': "Débat", 'kind': 'congress',
+                    'start': dt.datetime(2020, 1, 1, 9),
+                    'end': dt.datetime(2020, 1, 1, 12),
+                    }])
+        came, absent, unmarked, cancelled = Party.create([
+                {'name': n, 'kind': 'person'}
+                for n in ["Venu", "Absent", "Non pointé", "Annulé"]])
+        with Transaction().set_context(_check_registration_period=False):
+            registrations = Registration.create([
+                    {'event': past.id, 'person': p.id}
+                    for p in [came, absent, unmarked, cancelled]])
+        for registration, state in zip(registrations, [
+                    'attended', 'absent', 'registered', 'cancelled']):
+            Registration.write([registration], {'state': state})
+
+        def people(attendance):
+            audience, = Audience.create([{
+                        'name': "Audience",
+                        'rules': [('create', [{
+                                        'source': 'event',
+                                        'event': past.id,
+                                        'attendance': attendance,
+                                        }])],
+                        }])
+            return set(audience.compute())
+
+        self.assertEqual(people('registered'),
+            {came.id, absent.id, unmarked.id})
+        self.assertEqual(people('attended'), {came.id})
+        self.assertEqual(people('absent'), {absent.id, unmarked.id})
 
 
 del ModuleTestCase
