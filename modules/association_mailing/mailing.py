@@ -352,7 +352,11 @@ class Message(metaclass=PoolMeta):
         per e-mail address, then queue their sending"""
         pool = Pool()
         Audience = pool.get('association.mailing.audience')
+        Configuration = pool.get('association.mailing.configuration')
         Recipient = pool.get('association.mailing.recipient')
+        # The secret of the links, created now rather than by workers side
+        # by side
+        Configuration.get_secret()
         recipients = Audience.get_recipients({m.audience for m in messages})
         lines = []
         for message in messages:
