@@ -68,10 +68,11 @@ def create_membership_type(config, name="Commune", code='C'):
     return type_
 
 
-def holding_mail_sink(hold):
-    """Return a mail server of the test (MailSink of the events) that keeps
-    the e-mail to the address hold waiting, as a slow server would, until
-    release() is called; then it refuses it for now (451)"""
+def holding_mail_sink(hold, refused=()):
+    """Return a mail server of the test (MailSink of the events) that
+    refuses the addresses of refused and keeps the e-mail to the address
+    hold waiting, as a slow server would, until release() is called; then
+    it refuses it for now (451)"""
     import asyncio
 
     from trytond.modules.association_event.tests.tools import MailSink
@@ -79,7 +80,7 @@ def holding_mail_sink(hold):
     class HoldingMailSink(MailSink):
 
         def __init__(self):
-            super().__init__()
+            super().__init__(refused=refused)
             self.hold = hold
             self.holding = False
             self.released = False
