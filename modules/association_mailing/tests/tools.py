@@ -1,0 +1,99 @@
+# This file is part of Concorde.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Fixtures shared by the tests and scenarios of the mailings"
+
+# The modules of the test database beside the module: the memberships'
+# (with their own extras, so that it is built on theirs) and the events
+EXTRAS = [
+    'account_fr', 'account_payment_sepa', 'association_event',
+    'association_membership']
+
+
+def activate_mailing(*setup):
+    """Activate the module with the memberships and the events, as the
+    module's test case does (the database is shared), then run the set-up
+    functions; return proteus' config"""
+    from trytond.modules.association.tests.tools import activate
+    return activate('association_mailing', *setup, extras=EXTRAS)
+
+
+def import_hauts_de_seine(config):
+    """Import the 36 communes of the Hauts-de-Seine of the 2026 official
+    data (a set-up function)"""
+    from trytond.modules.association.tests.tools import (
+        dump_official_file, import_official_data, load_official_file)
+    communes = [r for r in load_official_file('communes.json')
+        if r.get('departement') == '92']
+    import_official_data(dump_official_file(communes))
+
+
+def load_french_mailing(config):
+    """Load the French translations of the association and of the mailings
+    only, which the pages and the e-mails of the scenarios show (a set-up
+    function: loading those of every module costs more than the rest of a
+    scenario)"""
+    from trytond.modules import create_graph, load_translations
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    modules = {'association', 'association_mailing'}
+    with Transaction().start(
+            config.database_name, 0, context=config.context) as transaction:
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Module = pool.get('ir.module')
+        french, = Lang.search([('code', '=', 'fr')])
+        Lang.write([french], {'translatable': True})
+        activated = {m.name for m in Module.search([
+                    ('state', '=', 'activated'),
+                    ])}
+        for node in create_graph(activated):
+            if node.name in modules:
+                load_translations(pool, node, {'fr'})
+        transaction.commit()
+
+
+def create_membership_type(config, name="Commune", code='C'):
+    "Return a membership type with its service product"
+    from proteus import Model
+    ModelData = Model.get('ir.model.data')
+    Template = Model.get('product.template')
+    Type = Model.get('association.membership.type')
+    Uom = Model.get('product.uom')
+    unit = Uom(ModelData.get_id('product', 'uom_unit', config.context))
+    template = Template(name="Cotisation", type='service', default_uom=unit)
+    template.save()
+    product, = template.products
+    type_ = Type(name=name, code=code, product=product)
+    type_.save()
+    return type_
+
+
+def holding_mail_sink(hold, refused=()):
+    """Return a mail server of the test (MailSink of the events) that
+    refuses the addresses of refused and keeps the e-mail to the address
+    hold waiting, as a slow server would, until release() is called; then
+    it refuses it for now (451)"""
+    import asyncio
+
+    from trytond.modules.association_event.tests.tools import MailSink
+
+    class HoldingMailSink(MailSink):
+
+        def __init__(self):
+            super().__init__(refused=refused)
+            self.hold = hold
+            self.holding = False
+            self.released = False
+
+        async def handle_DATA(self, server, session, envelope):
+            if self.hold in envelope.rcpt_tos and not self.released:
+                self.holding = True
+                while not self.released:
+                    await asyncio.sleep(0.02)
+                return '451 4.3.0 Try again later'
+            return await super().handle_DATA(server, session, envelope)
+
+        def release(self):
+            self.released = True
+
+    return HoldingMailSink()
