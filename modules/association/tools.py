@@ -159,6 +159,31 @@ def qrcode_data_uri(code, border=0):
         _qrcode_svg(code, border=border).encode()).decode()
 
 
+PAGE = '''<!DOCTYPE html>
+<html lang="{lang}">
+<head><meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>{title}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 36em; margin: 2em auto;
+    padding: 0 1em; line-height: 1.5; }}
+button {{ font-size: 1em; padding: .5em 1em; margin: 0 .5em .5em 0; }}
+</style></head>
+<body><h1>{title}</h1>{body}</body></html>'''
+
+
+def public_page(title, body, lang='fr', status=200):
+    """Return the response of a small page that the links of the e-mails
+    open outside the portal (answering an invitation, unsubscribing): the
+    title escaped, body the HTML of its content"""
+    from html import escape
+
+    from trytond.protocols.wrappers import Response
+    return Response(
+        PAGE.format(lang=escape(lang), title=escape(title), body=body),
+        status=status, content_type='text/html; charset=utf-8')
+
+
 def template_context():
     "The helpers that every template of the association's modules uses"
     return {

@@ -10,32 +10,13 @@ from html import escape
 from werkzeug.exceptions import NotFound
 
 from trytond.i18n import gettext
-from trytond.modules.association.tools import format_period
+from trytond.modules.association.tools import format_period, public_page
 from trytond.pool import Pool
-from trytond.protocols.wrappers import (
-    Response, with_pool, with_transaction)
+from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .exceptions import InvitationError
-
-PAGE = '''<!DOCTYPE html>
-<html lang="{lang}">
-<head><meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1"/>
-<title>{title}</title>
-<style>
-body {{ font-family: sans-serif; max-width: 36em; margin: 2em auto;
-    padding: 0 1em; line-height: 1.5; }}
-button {{ font-size: 1em; padding: .5em 1em; margin-right: .5em; }}
-</style></head>
-<body><h1>{title}</h1>{body}</body></html>'''
-
-
-def _page(lang, title, body, status=200):
-    return Response(
-        PAGE.format(lang=escape(lang), title=escape(title), body=body),
-        status=status, content_type='text/html; charset=utf-8')
 
 
 @app.route(
@@ -55,7 +36,7 @@ def invitation(request, pool, token):
     if not registrations:
         with Transaction().set_context(language='fr'):
             message = gettext('association_event.msg_invitation_unknown')
-        return _page('fr', message, '', status=404)
+        return public_page(message, '', status=404)
     registration, = registrations
     language = registration.person.document_language
     with Transaction().set_context(language=language):
@@ -70,8 +51,9 @@ def invitation(request, pool, token):
                 Registration.answer_invitation(token, answer == 'accept')
             except InvitationError as exception:
                 Transaction().rollback()
-                return _page(language, title,
-                    f'<p>{escape(exception.message)}</p>', status=400)
+                return public_page(title,
+                    f'<p>{escape(exception.message)}</p>', lang=language,
+                    status=400)
             registration = Registration(registration.id)
         key = {
             'invited': 'msg_invitation_page',
@@ -96,4 +78,4 @@ def invitation(request, pool, token):
                 '<button name="answer" value="decline" type="submit">'
                 f'{escape(decline)}'
                 '</button></form>')
-        return _page(language, title, body)
+        return public_page(title, body, lang=language)

@@ -13,9 +13,9 @@ from html import escape
 from werkzeug.exceptions import NotFound
 
 from trytond.i18n import gettext
+from trytond.modules.association.tools import public_page
 from trytond.pool import Pool
-from trytond.protocols.wrappers import (
-    Response, with_pool, with_transaction)
+from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -24,23 +24,6 @@ from .exceptions import TokenError
 
 # The language of the pages: the association's
 LANGUAGE = 'fr'
-PAGE = '''<!DOCTYPE html>
-<html lang="{lang}">
-<head><meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1"/>
-<title>{title}</title>
-<style>
-body {{ font-family: sans-serif; max-width: 36em; margin: 2em auto;
-    padding: 0 1em; line-height: 1.5; }}
-button {{ font-size: 1em; padding: .5em 1em; margin: 0 .5em .5em 0; }}
-</style></head>
-<body><h1>{title}</h1>{body}</body></html>'''
-
-
-def _page(title, body, status=200):
-    return Response(
-        PAGE.format(lang=LANGUAGE, title=escape(title), body=body),
-        status=status, content_type='text/html; charset=utf-8')
 
 
 @app.route(
@@ -62,7 +45,7 @@ def unsubscribe(request, pool, token):
             email, list_ = read_token(token)
         except TokenError as exception:
             Transaction().rollback()
-            return _page(title, f'<p>{escape(exception.message)}</p>',
+            return public_page(title, f'<p>{escape(exception.message)}</p>',
                 status=400)
         all_ = List(ModelData.get_id('association_mailing', 'list_all'))
         if request.method == 'POST':
@@ -75,7 +58,7 @@ def unsubscribe(request, pool, token):
                 'one_click' if one_click else 'link')
             text = gettext('association_mailing.msg_unsubscribe_done',
                 email=email, list=target.name)
-            return _page(title, f'<p>{escape(text)}</p>')
+            return public_page(title, f'<p>{escape(text)}</p>')
         text = gettext('association_mailing.msg_unsubscribe_page',
             email=email, list=list_.name)
         this = gettext('association_mailing.msg_unsubscribe_list',
@@ -87,4 +70,4 @@ def unsubscribe(request, pool, token):
                 f'{escape(this)}</button>')
         body += ('<button name="scope" value="all" type="submit">'
             f'{escape(every)}</button></form>')
-        return _page(title, body)
+        return public_page(title, body)
