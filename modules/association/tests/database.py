@@ -18,7 +18,10 @@ fr`` makes it, rather than a database created in that language, which
 would be built from nothing."""
 from functools import cache, partial
 
-from trytond.modules import get_module_info
+from sql import Table
+
+import trytond.pool as trytond_pool
+from trytond.modules import get_module_info, load_modules
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     DB_CACHE, DB_NAME, _DBTestCase, activate_module, backup_db_cache,
@@ -33,6 +36,56 @@ from trytond.transaction import Transaction, TransactionError
 # gives the same module in a process: it is looked up once.
 if not hasattr(misc.import_module, 'cache_info'):
     misc.import_module = cache(misc.import_module)
+
+
+def _load_modules(
+        database_name, pool, update=None, lang=None, indexes=None,
+        activatedeps=False):
+    """Fill the pool of the database with the classes built before for the
+    same activated modules
+
+    The tests restore a database of the cache (and proteus connects to it)
+    several hundred times per backend, but for a dozen sets of modules;
+    each time trytond rebuilds the classes of the pool and sets up every
+    model again: about two seconds for the accounting modules.  The classes
+    depend only on the modules activated (their caches are trytond's Cache,
+    dropped with the database), so a set of modules already loaded by this
+    process gets the same classes.  An activation or an update loads the
+    modules as trytond does."""
+    if update or indexes or activatedeps:
+        return load_modules(
+            database_name, pool, update=update, lang=lang, indexes=indexes,
+            activatedeps=activatedeps)
+    ir_module = Table('ir_module')
+    transaction = Transaction()
+    if transaction.connection:
+        context = transaction.new_transaction(readonly=True)
+    else:
+        context = transaction.start(database_name, 0, readonly=True)
+    with context as transaction, transaction.connection.cursor() as cursor:
+        cursor.execute(*ir_module.select(
+                ir_module.name, ir_module.state,
+                where=ir_module.state.in_(
+                    ['activated', 'to upgrade', 'to remove'])))
+        states = dict(cursor)
+    key = frozenset(states)
+    if set(states.values()) != {'activated'}:
+        key = None
+    if key in _POOLS:
+        classes, modules = _POOLS[key]
+        pool._pool.update(classes)
+        pool._modules.extend(modules)
+        return True
+    result = load_modules(database_name, pool, lang=lang)
+    if key is not None and result:
+        _POOLS[key] = (dict(pool._pool), list(pool._modules))
+    return result
+
+
+# The classes of the pool by set of activated modules
+_POOLS = {}
+if trytond_pool.load_modules is load_modules:
+    trytond_pool.load_modules = _load_modules
 
 # The databases kept by this process: (the modules with their
 # dependencies, the language, the name of the cache)
