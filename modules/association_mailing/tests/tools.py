@@ -3,10 +3,11 @@
 "Fixtures shared by the tests and scenarios of the mailings"
 
 # The modules of the test database beside the module: the memberships'
-# (with their own extras, so that it is built on theirs) and the events
+# (with their own extras, so that it is built on theirs), the events and
+# the partnerships
 EXTRAS = [
     'account_fr', 'account_payment_sepa', 'association_event',
-    'association_membership']
+    'association_membership', 'association_partnership']
 
 
 def activate_mailing(*setup):
