@@ -13,3 +13,7 @@ class AudienceError(UserError):
 
 class TokenError(UserError):
     pass
+
+
+class BounceError(UserError):
+    pass

@@ -12,18 +12,22 @@ staff re-sends by hand, and resuming sends only the lines still to send,
 so that nobody receives a mailing twice.  A throttle shared by every worker
 spaces the e-mails."""
 import datetime as dt
+import logging
 import mimetypes
 import smtplib
 import time
 from collections import defaultdict
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
+from genshi.core import START, QName
 from genshi.template import MarkupTemplate, NewTextTemplate
 from genshi.template import TemplateError as GenshiTemplateError
 from lxml import html as lxml_html
 from sql import Literal
 from sql.aggregate import Count
 from sql.conditionals import Coalesce, Greatest
+from sql.operators import Concat
 
 from trytond import backend
 from trytond.config import config
@@ -37,9 +41,13 @@ from trytond.sendmail import get_smtp_server, send_message
 from trytond.tools import grouped_slice
 from trytond.tools.email_ import set_from_header
 from trytond.transaction import Transaction, without_check_access
+from trytond.url import host
 
+from . import bounce
 from .consent import make_token, unsubscribe_url
-from .exceptions import MailingError
+from .exceptions import BounceError, MailingError
+
+logger = logging.getLogger(__name__)
 
 QUEUE = 'association_mailing'
 STATES = [
@@ -76,13 +84,71 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         help="The number of days during which the unsubscription link of "
         "an e-mail works.")
     secret = fields.Char("Secret", readonly=True)
+    bounce_address = fields.Char(
+        "Bounce Address",
+        help="The address to which the mail servers return the e-mails "
+        "they cannot deliver: each e-mail leaves with it as sender of its "
+        "envelope, with the number of its line after a \"+\" "
+        "(bounces+123-…@example.org); leave empty to keep the sender.")
+    bounce_mailbox = fields.Char(
+        "Bounce Mailbox",
+        help="The Maildir folder, on the server, where the e-mails "
+        "returned to the bounce address arrive (the absolute path of the "
+        "folder that holds cur, new and tmp).")
+    bounces_processed_at = fields.Timestamp(
+        "Bounces Processed at", readonly=True)
+    bounces_found = fields.Integer(
+        "Bounced", readonly=True,
+        help="The e-mails marked bounced at the last processing.")
+    bounces_left = fields.Integer(
+        "Left Alone", readonly=True,
+        help="The messages of the mailbox left as they are at the last "
+        "processing: not a delivery status notification, ill-formed, or "
+        "about no e-mail of a mailing.")
     # The moment (in seconds since the epoch) before which no e-mail
     # leaves, shared by the workers for the throttle
     next_slot = fields.Float("Next Slot", readonly=True)
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'process_bounces': {
+                    'readonly': ~Eval('bounce_mailbox'),
+                    'depends': ['bounce_mailbox'],
+                    },
+                })
+
+    @classmethod
     def default_batch_size(cls):
         return 50
+
+    @classmethod
+    def validate_fields(cls, configurations, field_names):
+        super().validate_fields(configurations, field_names)
+        for configuration in configurations:
+            address = configuration.bounce_address
+            if address and not bounce.valid_bounce_address(address):
+                raise BounceError(gettext(
+                        'association_mailing.msg_bounce_address_invalid',
+                        address=address))
+            path = configuration.bounce_mailbox
+            if path and bounce.check_maildir(path) == 'relative':
+                raise BounceError(gettext(
+                        'association_mailing.msg_bounce_mailbox_relative',
+                        path=path))
+
+    @classmethod
+    @ModelView.button
+    def process_bounces(cls, configurations):
+        "Read the mailbox of the bounces now"
+        pool = Pool()
+        Recipient = pool.get('association.mailing.recipient')
+        configuration = cls.get_singleton()
+        if not configuration or not configuration.bounce_mailbox:
+            raise BounceError(gettext(
+                    'association_mailing.msg_bounce_mailbox_none'))
+        Recipient.process_bounces()
 
     @classmethod
     def default_token_validity(cls):
@@ -128,6 +194,23 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         return max(0, next_slot - 1 / configuration.throttle - now)
 
 
+def track_links(shorten):
+    """Return the filter of a Genshi stream that replaces the address of
+    each link to the web (http or https) by shorten(address)"""
+    def filter_(stream):
+        for kind, data, pos in stream:
+            if kind is START:
+                tag, attrs = data
+                href = attrs.get('href')
+                if (tag.localname == 'a' and href
+                        and urlsplit(href).scheme in {'http', 'https'}):
+                    attrs -= 'href'
+                    attrs |= [(QName('href'), shorten(href))]
+                    data = tag, attrs
+            yield kind, data, pos
+    return filter_
+
+
 class Message(metaclass=PoolMeta):
     __name__ = 'marketing.email.message'
 
@@ -160,6 +243,11 @@ class Message(metaclass=PoolMeta):
         fields.Integer("Bounced"), 'get_counts')
     no_email_count = fields.Function(
         fields.Integer("Without E-mail"), 'get_counts')
+    link_opened_count = fields.Function(
+        fields.Integer("Opened a Link",
+            help="The recipients who opened at least one link of their "
+            "e-mail."),
+        'get_link_opened_count')
     progress = fields.Function(
         fields.Float("Progress", digits=(1, 4)), 'get_counts')
     preview = fields.Function(
@@ -229,6 +317,29 @@ class Message(metaclass=PoolMeta):
                 result[name][message.id] = value
         return result
 
+    @classmethod
+    def get_link_opened_count(cls, messages, name):
+        pool = Pool()
+        Recipient = pool.get('association.mailing.recipient')
+        line = Recipient.__table__()
+        query = Recipient.link_opened_query()
+        cursor = Transaction().connection.cursor()
+        result = {m.id: 0 for m in messages}
+        for sub_ids in grouped_slice([m.id for m in messages]):
+            cursor.execute(*line.select(
+                    line.message, Count(line.id),
+                    where=fields.SQL_OPERATORS['in'](
+                        line.message, list(sub_ids))
+                    & line.id.in_(query),
+                    group_by=[line.message]))
+            result.update(cursor)
+        return result
+
+    @property
+    def has_links(self):
+        "Whether the content may have links to track"
+        return 'href' in (self.content or '')
+
     @property
     def language(self):
         "The language of the e-mails: the list's"
@@ -271,15 +382,19 @@ class Message(metaclass=PoolMeta):
                     'association_mailing.msg_message_template',
                     message=self.rec_name, error=exception)) from exception
 
-    def get_email(self, values, templates=None):
+    def get_email(self, values, templates=None, shorten=None):
         """Return the e-mail of the message filled in with the values of a
-        recipient: civility, name, commune, office, email"""
+        recipient: civility, name, commune, office, email; the address of
+        each link to the web replaced by shorten(address) if given"""
         pool = Pool()
         Attachment = pool.get('ir.attachment')
         subject, content, text = templates or self._templates()
         try:
             title = subject.generate(**values).render().strip()
-            html = content.generate(**values).render()
+            stream = content.generate(**values)
+            if shorten:
+                stream = stream.filter(track_links(shorten))
+            html = stream.render()
             if text:
                 text = text.generate(**values).render()
         except Exception as exception:
@@ -462,16 +577,18 @@ class Message(metaclass=PoolMeta):
                 smtpd_datamanager=smtpd_datamanager)
 
 
-def send_emails(messages, server=None):
-    """Send each e-mail through server (or a new connection) and return
-    for each the server's answer when it failed, or None, and the server
-    still connected (None if not)"""
+def send_emails(messages, server=None, from_addrs=None):
+    """Send each e-mail through server (or a new connection), from the
+    envelope sender of from_addrs if given, and return for each the
+    server's answer when it failed, or None, and the server still connected
+    (None if not)"""
     errors = []
-    for msg in messages:
+    for msg, from_addr in zip(messages, from_addrs or [None] * len(messages)):
         try:
             if server is None:
                 server = get_smtp_server(strict=True)
-            server = send_message(msg, server=server, strict=True) or server
+            server = send_message(msg, from_addr=from_addr, server=server,
+                strict=True) or server
         except smtplib.SMTPRecipientsRefused as exception:
             errors.append('; '.join(
                     f'{c} {m.decode("utf-8", "replace")}'
@@ -514,6 +631,10 @@ class Recipient(ModelSQL, ModelView):
             },
         help="The answer of the mail server.")
     sent_at = fields.Timestamp("Sent at", readonly=True)
+    link_opened = fields.Function(
+        fields.Boolean("Opened a Link",
+            help="The recipient opened at least one link of the e-mail."),
+        'get_link_opened', searcher='search_link_opened')
 
     @classmethod
     def __setup__(cls):
@@ -541,6 +662,41 @@ class Recipient(ModelSQL, ModelView):
     @classmethod
     def default_state(cls):
         return 'to_send'
+
+    @classmethod
+    def link_opened_query(cls):
+        "The query of the ids of the lines whose links were opened"
+        pool = Pool()
+        ShortenedURL = pool.get('web.shortened_url')
+        URLAccess = pool.get('web.shortened_url.access')
+        url = ShortenedURL.__table__()
+        access = URLAccess.__table__()
+        line = cls.__table__()
+        opened = line.join(url,
+            condition=url.record == Concat(cls.__name__ + ',', line.id)
+            ).join(access, condition=access.url == url.id)
+        return opened.select(line.id)
+
+    @classmethod
+    def get_link_opened(cls, recipients, name):
+        line = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {r.id: False for r in recipients}
+        for sub_ids in grouped_slice([r.id for r in recipients]):
+            cursor.execute(*line.select(line.id,
+                    where=fields.SQL_OPERATORS['in'](line.id, list(sub_ids))
+                    & line.id.in_(cls.link_opened_query())))
+            result.update((i, True) for i, in cursor)
+        return result
+
+    @classmethod
+    def search_link_opened(cls, name, clause):
+        _, operator, value = clause
+        if operator not in {'=', '!='}:
+            return []
+        opened = bool(value) == (operator == '=')
+        return [('id', 'in' if opened else 'not in',
+                cls.link_opened_query())]
 
     @classmethod
     def get_offices(cls):
@@ -644,6 +800,10 @@ class Recipient(ModelSQL, ModelView):
         lines = cls.browse(lines)
         offices = cls.office_names()
         templates = message._templates()
+        configuration = Configuration(1)
+        secret = Configuration.get_secret()
+        bounce_address = configuration.bounce_address
+        domain = bounce_address.rsplit('@', 1)[1] if bounce_address else host()
         for line in lines:
             def take(cursor):
                 cursor.execute(*table.update(
@@ -661,12 +821,25 @@ class Recipient(ModelSQL, ModelView):
             if wait:
                 time.sleep(wait)
             try:
-                msg = message.get_email(
-                    line.get_values(offices), templates)
+                if message.has_links:
+                    # The links of the e-mail exist before it leaves,
+                    # whatever happens to the task afterwards
+                    msg = cls._short_transaction(
+                        lambda cursor: message.get_email(
+                            line.get_values(offices), templates,
+                            line._shorten()))
+                else:
+                    msg = message.get_email(
+                        line.get_values(offices), templates)
             except (MailingError, ValueError) as exception:
                 error = getattr(exception, 'message', str(exception))
             else:
-                (error,), server = send_emails([msg], server)
+                msg['Message-ID'] = bounce.message_id(secret, line.id, domain)
+                from_addr = None
+                if bounce_address:
+                    from_addr = bounce.verp_address(
+                        bounce_address, secret, line.id)
+                (error,), server = send_emails([msg], server, [from_addr])
 
             def record(cursor, error=error):
                 cursor.execute(*table.update(
@@ -678,3 +851,85 @@ class Recipient(ModelSQL, ModelView):
                         where=table.id == line.id))
             cls._short_transaction(record)
         return server
+
+    def _shorten(self):
+        """Return the function that gives the tracked address of a link of
+        the e-mail of the line (in the transaction of the context)"""
+        pool = Pool()
+        ShortenedURL = pool.get('web.shortened_url')
+        urls = {}
+
+        def shorten(href):
+            if href not in urls:
+                url = ShortenedURL(record=self, redirect_url=href)
+                # The links are the module's to make
+                with without_check_access():
+                    url.save()
+                urls[href] = url.shortened_url
+            return urls[href]
+        return shorten
+
+    @classmethod
+    def process_bounces(cls):
+        """Read the delivery status notifications of the mailbox of the
+        configuration: mark bounced the lines they name, with the status
+        and the diagnostic of the failure, and mark them seen; leave the
+        other messages as they are and count them"""
+        pool = Pool()
+        Configuration = pool.get('association.mailing.configuration')
+        configuration = Configuration.get_singleton()
+        if not configuration or not configuration.bounce_mailbox:
+            return
+        path = configuration.bounce_mailbox
+        reason = bounce.check_maildir(path)
+        if reason:
+            raise BounceError(gettext(
+                    'association_mailing.msg_bounce_mailbox_' + reason,
+                    path=path))
+        secret = Configuration.get_secret()
+        datamanager = Transaction().join(bounce.SeenDataManager(path))
+        found, left = {}, 0
+        try:
+            for key, data in bounce.unread(path):
+                line_id, failures = bounce.read_dsn(
+                    data, secret, configuration.bounce_address)
+                if line_id is None or not failures:
+                    left += 1
+                    continue
+                found[key] = (line_id, failures)
+        except OSError as exception:
+            raise BounceError(gettext(
+                    'association_mailing.msg_bounce_mailbox_unreadable',
+                    path=path, error=exception)) from exception
+        lines = {l.id: l for l in cls.search([
+                    ('id', 'in', list({i for i, _ in found.values()})),
+                    ])}
+        to_write = defaultdict(list)
+        for key, (line_id, failures) in sorted(found.items()):
+            line = lines.get(line_id)
+            if not line:
+                left += 1
+                continue
+            datamanager.keys.append(key)
+            if line.state != 'sent':
+                # Bounced already, or sent again since
+                continue
+            # The failure of the line's address, or the first one
+            address, status, diagnostic = next(
+                (f for f in failures if f[0] == line.email), failures[0])
+            error = ' '.join(filter(None, [status, diagnostic]))
+            to_write[error].append(line)
+        # The lines are the module's to change, never the users'
+        with without_check_access():
+            args = []
+            for error, records in to_write.items():
+                args.extend([records, {'state': 'bounced', 'error': error}])
+            if args:
+                cls.write(*args)
+            Configuration.write([configuration], {
+                    'bounces_processed_at': dt.datetime.now(),
+                    'bounces_found': sum(len(r) for r in to_write.values()),
+                    'bounces_left': left,
+                    })
+        logger.info("bounces of %s: %d bounced, %d left alone", path,
+            sum(len(r) for r in to_write.values()), left)

@@ -3,10 +3,11 @@
 "Fixtures shared by the tests and scenarios of the mailings"
 
 # The modules of the test database beside the module: the memberships'
-# (with their own extras, so that it is built on theirs) and the events
+# (with their own extras, so that it is built on theirs), the events and
+# the partnerships
 EXTRAS = [
     'account_fr', 'account_payment_sepa', 'association_event',
-    'association_membership']
+    'association_membership', 'association_partnership']
 
 
 def activate_mailing(*setup):
@@ -72,7 +73,7 @@ def holding_mail_sink(hold, refused=()):
     """Return a mail server of the test (MailSink of the events) that
     refuses the addresses of refused and keeps the e-mail to the address
     hold waiting, as a slow server would, until release() is called; then
-    it refuses it for now (451)"""
+    it refuses it for now (451); it keeps the sender of each envelope"""
     import asyncio
 
     from trytond.modules.association_event.tests.tools import MailSink
@@ -84,8 +85,11 @@ def holding_mail_sink(hold, refused=()):
             self.hold = hold
             self.holding = False
             self.released = False
+            # The sender of the envelope of each e-mail, by its recipients
+            self.senders = {}
 
         async def handle_DATA(self, server, session, envelope):
+            self.senders[tuple(envelope.rcpt_tos)] = envelope.mail_from
             if self.hold in envelope.rcpt_tos and not self.released:
                 self.holding = True
                 while not self.released:
