@@ -20,7 +20,8 @@ import zlib
 
 from playwright.sync_api import expect
 
-from .tools import DATABASE, SCREENSHOTS, Browser, screenshot, server
+from .test_desktop_client import JSONRPC, STAFF
+from .tools import SCREENSHOTS, Browser, screenshot, server
 
 # The demo partner's account (scripts/setup_demo.py)
 EMAIL = 'partenaire@example.org'
@@ -34,6 +35,7 @@ SPEED_MEETING = "Speed meeting Transition énergétique 2027"
 SOLUTION = "Toitures solaires pour les écoles"
 COMMISSION = "Commission transition numérique"
 ONBOARDING = "Bien démarrer son mandat"
+NEWSLETTER = "Lettre des partenaires"
 
 
 def png(width, height, rgb):
@@ -56,7 +58,7 @@ class PortalTestCase(unittest.TestCase):
         super().setUpClass()
         cls.server = server()
         cls.workdir = cls.server.workdir
-        cls.url = f'{cls.server.url}{DATABASE}/portal'
+        cls.url = f'{cls.server.url}{cls.server.database}/portal'
         cls.browser = Browser(cls.workdir)
 
     @classmethod
@@ -384,3 +386,71 @@ class PortalTestCase(unittest.TestCase):
             "est enregistrée")
         expect(page.get_by_role('button', name="Accepter")).to_have_count(0)
         self.screenshot('portal-28-invitation-accepted')
+
+    def subscribe(self, rpc, email, name):
+        """Subscribe the address to the mailing list of name (created when
+        missing) as the staff does; return the list's id"""
+        lists = rpc.search('marketing.email.list', [('name', '=', name)])
+        if lists:
+            list_id, = lists
+        else:
+            french, = rpc.search('ir.lang', [('code', '=', 'fr')])
+            list_id, = rpc.call('model.marketing.email.list.create',
+                [{'name': name, 'language': french}], {})
+        subscriptions = rpc.call('model.marketing.email.search_read', [
+                ('email', '=', email), ('list_', '=', list_id),
+                ], 0, None, None, ['active'], {'active_test': False})
+        if not subscriptions:
+            rpc.call('model.marketing.email.create',
+                [{'email': email, 'list_': list_id}], {})
+        elif not subscriptions[0]['active']:
+            # Left on a run before against the same server
+            rpc.call('model.marketing.email.write',
+                [subscriptions[0]['id']], {'active': True}, {})
+        return list_id
+
+    def test_contact_unsubscribes(self):
+        """The partner's contact leaves a mailing list on the portal; the
+        staff reads the consent"""
+        page = self.page
+        rpc = JSONRPC(
+            f'{self.server.url}{self.server.database}/rpc/', *STAFF)
+        list_id = self.subscribe(rpc, EMAIL, NEWSLETTER)
+        self.login(EMAIL, PASSWORD)
+        self.menu("Abonnements")
+        expect(page.get_by_role(
+                'heading', name="Abonnements", exact=True)).to_be_visible()
+        main = page.locator('main')
+        expect(main).to_contain_text(f"votre adresse {EMAIL}")
+        expect(main).to_contain_text("vous parviennent toujours")
+        row = page.locator(
+            'section[aria-labelledby="listes"] tbody tr').filter(
+            has_text=NEWSLETTER)
+        expect(row).to_contain_text("Abonnement actif")
+        self.screenshot('portal-30-subscriptions')
+
+        row.get_by_role(
+            'button', name=f"Se désabonner de « {NEWSLETTER} »").click()
+        expect(page.get_by_role('status')).to_contain_text(
+            f"Votre désabonnement de « {NEWSLETTER} » est enregistré.")
+        expect(row).to_contain_text("Désabonnement enregistré")
+        latest = page.locator(
+            'section[aria-labelledby="historique"] tbody tr').first
+        expect(latest).to_contain_text(NEWSLETTER)
+        expect(latest).to_contain_text("Désabonnement")
+        expect(latest).to_contain_text("Portail")
+        self.screenshot('portal-31-unsubscribed')
+
+        consents = rpc.call(
+            'model.association.mailing.consent.search_read', [
+                ('email', '=', EMAIL), ('list_', '=', list_id),
+                ], 0, 1, [('id', 'DESC')],
+            ['action', 'method', 'party.name', 'web_user.email'], {})
+        self.assertEqual(
+            [(c['action'], c['method'], c['web_user.']['email'])
+                for c in consents],
+            [('unsubscribed', 'portal', EMAIL)])
+
+        page.set_viewport_size({'width': 390, 'height': 844})
+        page.reload()
+        self.screenshot('portal-32-subscriptions-phone')

@@ -278,7 +278,7 @@ class PortalEventRouteTestCase(
         self.assertEqual(
             [a.text_content() for a in nav],
             ["Tableau de bord", "Organisation", "Événements", "Inscriptions",
-                "Speed meetings"])
+                "Speed meetings", "Abonnements"])
 
         # The commune sits in the commission: it sees its next sitting
         response = self.bruno().get(self.url('/events'))
@@ -288,7 +288,8 @@ class PortalEventRouteTestCase(
         nav = parse_html(response).xpath('//nav//a')
         self.assertEqual(
             [a.text_content() for a in nav][2:],
-            ["Événements", "Inscriptions", "Speed meetings", "Commissions"])
+            ["Événements", "Inscriptions", "Speed meetings", "Commissions",
+                "Abonnements"])
 
     def test_event_registration_opening(self):
         """An event whose registrations open later is listed with the date

@@ -48,7 +48,8 @@ class PortalSecurityTestCase(PortalRouteTestMixin, RouteTestCase):
     def test_routes_declared(self):
         "Every page that changes something checks the CSRF token"
         paths = {r.path for r in ROUTES}
-        self.assertLessEqual({'/', '/organisation', '/login'}, paths)
+        self.assertLessEqual(
+            {'/', '/organisation', '/login', '/subscriptions'}, paths)
         for route in ROUTES:
             if 'POST' in route.methods and route.path != NOT_FOUND:
                 self.assertTrue(route.csrf, route.path)
@@ -140,10 +141,12 @@ class PortalSecurityTestCase(PortalRouteTestMixin, RouteTestCase):
                         'next': '/x\r\nSet-Cookie: pirate=1',
                         'price_min': '1e400', 'price_max': '-1E+400',
                         'budget': '1e400', 'population': '1e400',
+                        'action': 'unsubscribe',
                         }
                     for name in [
                             'themes', 'persons', 'requested', 'solution',
-                            'need', 'theme', 'event', 'registration']:
+                            'need', 'theme', 'event', 'registration',
+                            'list']:
                         data[name] = value
                     with self.subTest(
                             path=route.path, method=method, value=value):

@@ -27,8 +27,8 @@ from trytond.transaction import Transaction, TransactionError
 # them (in French), so that they share one cached database
 EXTRAS = [
     'account_fr', 'account_invoice', 'account_payment', 'association_event',
-    'association_matchmaking', 'association_membership',
-    'association_partnership', 'bank']
+    'association_mailing', 'association_matchmaking',
+    'association_membership', 'association_partnership', 'bank']
 
 
 class _SMTPHandler(socketserver.StreamRequestHandler):
@@ -231,6 +231,16 @@ class PortalClientMixin:
         values.update(email=email, password=password)
         response = client.post(self.url('/login'), data=values)
         self.assertEqual(response.status_code, 303)
+        return client
+
+    def session_client(self, user_id):
+        "Return a client signed in as the web user"
+        from ..page import SESSION_COOKIE
+        with Transaction().start(DB_NAME, 0):
+            WebUser = Pool().get('web.user')
+            key = WebUser(user_id).new_session()
+        client = self.client()
+        client.set_cookie(SESSION_COOKIE, key)
         return client
 
     def csrf(self, client):
@@ -450,16 +460,6 @@ class ReachTestMixin:
     test case's database"""
     # The records of each reach tried by visitor
     reach_tries = 2
-
-    def session_client(self, user_id):
-        "Return a client signed in as the web user"
-        from ..page import SESSION_COOKIE
-        with Transaction().start(DB_NAME, 0):
-            WebUser = Pool().get('web.user')
-            key = WebUser(user_id).new_session()
-        client = self.client()
-        client.set_cookie(SESSION_COOKIE, key)
-        return client
 
     def unreached(self, organisation_id):
         """Return by reach and field the values that the organisation does
