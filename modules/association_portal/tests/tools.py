@@ -24,11 +24,13 @@ from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction, TransactionError
 
 # The modules the portal shows: the test cases of their pages all activate
-# them (in French), so that they share one cached database
+# them (in French), so that they share one cached database, built on the
+# mailings' (which has the memberships with SEPA)
 EXTRAS = [
-    'account_fr', 'account_invoice', 'account_payment', 'association_event',
-    'association_mailing', 'association_matchmaking',
-    'association_membership', 'association_partnership', 'bank']
+    'account_fr', 'account_invoice', 'account_payment',
+    'account_payment_sepa', 'association_event', 'association_mailing',
+    'association_matchmaking', 'association_membership',
+    'association_partnership', 'bank']
 
 
 class _SMTPHandler(socketserver.StreamRequestHandler):
