@@ -92,7 +92,9 @@ class Sink:
             for address in envelope.rcpt_tos:
                 self.counts[address.lower()] += 1
             self.times.append(now)
-            self.sessions.add(id(session))
+            # The session itself, kept: the id of a freed one and the
+            # client's port are given again to later connections
+            self.sessions.add(session)
             if self.sample is None:
                 self.sample = envelope.content
         return '250 OK'
@@ -122,7 +124,17 @@ class Sink:
                 'first': times[0] if times else None,
                 'last': times[-1] if times else None,
                 'connections': len(self.sessions),
+                'sample_subject': self.subject(),
                 }
+
+    def subject(self):
+        "The subject of the first e-mail received, decoded"
+        import email
+        import email.policy
+        if self.sample is None:
+            return None
+        return email.message_from_bytes(
+            self.sample, policy=email.policy.default)['Subject']
 
 
 def write_config(uri, workdir, port):
@@ -149,6 +161,8 @@ def prepare(recipients):
     Mandate = pool.get('association.mandate')
     Audience = pool.get('association.mailing.audience')
     Message = pool.get('marketing.email.message')
+    Lang = pool.get('ir.lang')
+    List = pool.get('marketing.email.list')
     party = Party.__table__()
     mechanism = Mechanism.__table__()
     mandate = Mandate.__table__()
@@ -202,6 +216,9 @@ def prepare(recipients):
                 'name': "Tous les élus",
                 'rules': [('create', [{'source': 'official'}])],
                 }])
+    # The e-mails in French, the language of the list
+    french, = Lang.search([('code', '=', 'fr')])
+    List.write([audience.list_], {'language': french.id})
     message, = Message.create([{
                 'title': "${civility}, la lettre de l'association",
                 'content': CONTENT,
@@ -340,19 +357,22 @@ def naive(database, message_id, count, sink):
     and send it with sendmail, one after the other"""
     from trytond.pool import Pool
     from trytond.sendmail import sendmail
+    from trytond.transaction import Transaction
 
     def run():
         pool = Pool()
         Message = pool.get('marketing.email.message')
         Recipient = pool.get('association.mailing.recipient')
-        message = Message(message_id)
-        lines = Recipient.search([
-                ('message', '=', message_id),
-                ('email', '!=', None),
-                ], order=[('id', 'ASC')], limit=count)
-        for line in lines:
-            msg = message.get_email(line.get_values())
-            sendmail(FROM, [line.email], msg)
+        language = Message(message_id).language
+        with Transaction().set_context(language=language):
+            message = Message(message_id)
+            lines = Recipient.search([
+                    ('message', '=', message_id),
+                    ('email', '!=', None),
+                    ], order=[('id', 'ASC')], limit=count)
+            for line in lines:
+                msg = message.get_email(line.get_values())
+                sendmail(FROM, [line.email], msg)
         return len(lines)
     sink.clear()
     started = time.perf_counter()
@@ -372,7 +392,8 @@ def measure(args):
 
     figures = {'recipients': args.recipients, 'workers': args.workers}
     started = time.perf_counter()
-    create_database(args.uri, args.workdir, DATABASE, ['association_mailing'])
+    create_database(args.uri, args.workdir, DATABASE, ['association_mailing'],
+        language='fr')
     Pool(DATABASE).init()
 
     def configure():
@@ -442,7 +463,8 @@ def report(figures):
         f"through {sink['connections']} SMTP connections; lines: "
         + ', '.join(f'{k} {v}' for k, v in sorted(
                 figures['states'].items())))
-    print(f"  duplicates: {sink['duplicates']}")
+    print(f"  duplicates: {sink['duplicates']}; the subject of the first "
+        f"e-mail: {sink['sample_subject']!r}")
     naive_rate = rate(naive['count'], naive['seconds'])
     subset = (f"on the first {naive['count']} recipients"
         if naive['count'] < sent else "on every recipient")
