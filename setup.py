@@ -124,7 +124,7 @@ setup(
             'playwright >= 1.40', 'flake8', 'pypdf', 'hypothesis',
             'zxing-cpp', 'pillow', 'aiosmtpd'],
         'demo': ['aiosmtpd'],
-        'benchmark': ['gunicorn', 'locust'],
+        'benchmark': ['gunicorn', 'locust', 'aiosmtpd'],
         },
     entry_points={
         'trytond.modules': sorted(entry_points),

@@ -45,15 +45,16 @@ def _signature(secret, payload):
             secret.encode('utf-8'), payload, hashlib.sha256).digest()[:18])
 
 
-def make_token(email, list_id, days=None):
+def make_token(email, list_id, days=None, secret=None):
     """Return the token that unsubscribes email from the list: signed with
-    the secret of the database and valid for days"""
+    the secret of the database (or secret) and valid for days (or those of
+    the configuration)"""
     pool = Pool()
     Configuration = pool.get('association.mailing.configuration')
-    configuration = Configuration(1)
-    secret = Configuration.get_secret()
+    if secret is None:
+        secret = Configuration.get_secret()
     if days is None:
-        days = configuration.token_validity or 0
+        days = Configuration(1).token_validity or 0
     expires = int(time.time() + days * 24 * 60 * 60)
     payload = f'{email}\n{list_id}\n{expires}'.encode('utf-8')
     return f'{_encode(payload)}.{_signature(secret, payload)}'

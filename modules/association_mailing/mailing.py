@@ -12,6 +12,7 @@ staff re-sends by hand, and resuming sends only the lines still to send,
 so that nobody receives a mailing twice.  A throttle shared by every worker
 spaces the e-mails."""
 import datetime as dt
+import functools
 import logging
 import mimetypes
 import smtplib
@@ -27,13 +28,14 @@ from lxml import html as lxml_html
 from sql import Literal
 from sql.aggregate import Count
 from sql.conditionals import Coalesce, Greatest
-from sql.operators import Concat
+from sql.operators import Concat, Exists
 
 from trytond import backend
 from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSingleton, ModelSQL, ModelView, Workflow, fields)
+from trytond.modules.association.bulk import BulkWriter
 from trytond.modules.association.tools import format_address
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
@@ -382,13 +384,42 @@ class Message(metaclass=PoolMeta):
                     'association_mailing.msg_message_template',
                     message=self.rec_name, error=exception)) from exception
 
-    def get_email(self, values, templates=None, shorten=None):
-        """Return the e-mail of the message filled in with the values of a
-        recipient: civility, name, commune, office, email; the address of
-        each link to the web replaced by shorten(address) if given"""
+    def _email_parts(self):
+        """What the e-mails of the message share, found once for a batch:
+        the compiled templates, the sender, the attachments, the text of
+        the unsubscription link, the secret and the validity of its
+        token"""
         pool = Pool()
         Attachment = pool.get('ir.attachment')
-        subject, content, text = templates or self._templates()
+        Configuration = pool.get('association.mailing.configuration')
+        attachments = []
+        for attachment in Attachment.search([
+                    ('resource', '=', str(self)),
+                    ('type', '=', 'data'),
+                    ], order=[('id', 'ASC')]):
+            ctype, _ = mimetypes.guess_type(attachment.name)
+            maintype, subtype = (
+                ctype or 'application/octet-stream').split('/', 1)
+            attachments.append(
+                (attachment.data, maintype, subtype, attachment.name))
+        from_cfg = (config.get('marketing', 'email_from')
+            or config.get('email', 'from'))
+        return {
+            'templates': self._templates(),
+            'from': (from_cfg, self.from_ or from_cfg),
+            'attachments': attachments,
+            'link': gettext('association_mailing.msg_footer_unsubscribe'),
+            'secret': Configuration.get_secret(),
+            'days': Configuration(1).token_validity,
+            }
+
+    def get_email(self, values, parts=None, shorten=None):
+        """Return the e-mail of the message filled in with the values of a
+        recipient: civility, name, commune, office, email; parts are those
+        of _email_parts (found again if not given); the address of each
+        link to the web replaced by shorten(address) if given"""
+        parts = parts or self._email_parts()
+        subject, content, text = parts['templates']
         try:
             title = subject.generate(**values).render().strip()
             stream = content.generate(**values)
@@ -404,8 +435,9 @@ class Message(metaclass=PoolMeta):
         if not text:
             text = lxml_html.fromstring(html).text_content().strip() + '\n'
         token_list = self.list_.id if self.list_ else None
-        url = unsubscribe_url(make_token(values['email'], token_list))
-        link = gettext('association_mailing.msg_footer_unsubscribe')
+        url = unsubscribe_url(make_token(values['email'], token_list,
+                days=parts['days'], secret=parts['secret']))
+        link = parts['link']
         footer = (f'<p style="font-size:small;color:#666">'
             f'<a href="{url}">{link}</a></p>')
         if '</body>' in html:
@@ -414,10 +446,8 @@ class Message(metaclass=PoolMeta):
             html += footer
         text += f'\n-- \n{link} : {url}\n'
 
-        from_cfg = (config.get('marketing', 'email_from')
-            or config.get('email', 'from'))
         msg = EmailMessage()
-        set_from_header(msg, from_cfg, self.from_ or from_cfg)
+        set_from_header(msg, *parts['from'])
         msg['To'] = format_address(values.get('name'), values['email'])
         msg['Subject'] = title
         msg['List-Unsubscribe'] = f'<{url}>'
@@ -425,15 +455,9 @@ class Message(metaclass=PoolMeta):
         msg['Precedence'] = 'bulk'
         msg.set_content(text)
         msg.add_alternative(html, subtype='html')
-        for attachment in Attachment.search([
-                    ('resource', '=', str(self)),
-                    ('type', '=', 'data'),
-                    ], order=[('id', 'ASC')]):
-            ctype, _ = mimetypes.guess_type(attachment.name)
-            maintype, subtype = (
-                ctype or 'application/octet-stream').split('/', 1)
-            msg.add_attachment(attachment.data, maintype=maintype,
-                subtype=subtype, filename=attachment.name)
+        for data, maintype, subtype, filename in parts['attachments']:
+            msg.add_attachment(data, maintype=maintype,
+                subtype=subtype, filename=filename)
         return msg
 
     @classmethod
@@ -472,27 +496,53 @@ class Message(metaclass=PoolMeta):
         # The secret of the links, created now rather than by workers side
         # by side
         Configuration.get_secret()
+        line = Recipient.__table__()
+        cursor = Transaction().connection.cursor()
         recipients = Audience.get_recipients({m.audience for m in messages})
-        lines = []
+        rows = []
         for message in messages:
-            done = {(r.email or r.party.id) for r in message.recipients}
+            cursor.execute(*line.select(line.email, line.party,
+                    where=line.message == message.id))
+            done = {email or party for email, party in cursor}
             for values in recipients[message.audience.id]:
                 key = values['email'] or values['party']
                 if key in done:
                     continue
                 done.add(key)
-                lines.append(Recipient(
-                        message=message,
-                        state='to_send' if values['email'] else 'no_email',
-                        **values))
-        # The lines are the module's to make, never the users'
-        with without_check_access():
-            Recipient.save(lines)
-        cls.queue_lines([l for l in lines if l.state == 'to_send'])
+                rows.append([message.id, values['party'], values['email'],
+                        values['authority'], values['office'],
+                        'to_send' if values['email'] else 'no_email'])
+        # The lines are the module's to make, of values that it found: one
+        # statement for many rows (the ORM would insert and browse them one
+        # by one, minutes for a mailing to 35,000 people)
+        writer = BulkWriter()
+        writer.user, writer.now = Transaction().user, dt.datetime.now()
+        writer.insert(line,
+            ['message', 'party', 'email', 'authority', 'office', 'state'],
+            rows)
+        cls.queue_lines(cls._lines_to_send(messages))
         cls.check_sent(messages)
 
     @classmethod
+    def _lines_to_send(cls, messages):
+        "Return the ids of the lines of the messages still to send"
+        pool = Pool()
+        Recipient = pool.get('association.mailing.recipient')
+        line = Recipient.__table__()
+        cursor = Transaction().connection.cursor()
+        ids = []
+        for sub_ids in grouped_slice([m.id for m in messages]):
+            cursor.execute(*line.select(line.id,
+                    where=fields.SQL_OPERATORS['in'](
+                        line.message, list(sub_ids))
+                    & (line.state == 'to_send'),
+                    order_by=[line.id.asc]))
+            ids.extend(i for i, in cursor)
+        return sorted(ids)
+
+    @classmethod
     def queue_lines(cls, lines):
+        "Queue the sending of the lines (records or ids) in batches"
         pool = Pool()
         Configuration = pool.get('association.mailing.configuration')
         Recipient = pool.get('association.mailing.recipient')
@@ -506,13 +556,7 @@ class Message(metaclass=PoolMeta):
     @ModelView.button
     def resume(cls, messages):
         "Queue again the lines left to send (never those in progress)"
-        pool = Pool()
-        Recipient = pool.get('association.mailing.recipient')
-        lines = Recipient.search([
-                ('message', 'in', [m.id for m in messages]),
-                ('state', '=', 'to_send'),
-                ], order=[('id', 'ASC')])
-        cls.queue_lines(lines)
+        cls.queue_lines(cls._lines_to_send(messages))
         cls.check_sent(messages)
 
     @classmethod
@@ -520,10 +564,20 @@ class Message(metaclass=PoolMeta):
         "Mark sent the messages whose every line was sent or failed"
         pool = Pool()
         Recipient = pool.get('association.mailing.recipient')
-        left = {r.message.id for r in Recipient.search([
-                    ('message', 'in', [m.id for m in messages]),
-                    ('state', 'in', ['to_send', 'in_progress']),
-                    ])}
+        message = cls.__table__()
+        line = Recipient.__table__()
+        cursor = Transaction().connection.cursor()
+        # Each queued batch asks: the first line left answers (the index of
+        # the message and the state), not all the lines left
+        left = set()
+        for sub_ids in grouped_slice([m.id for m in messages]):
+            cursor.execute(*message.select(message.id,
+                    where=fields.SQL_OPERATORS['in'](
+                        message.id, list(sub_ids))
+                    & Exists(line.select(Literal(1),
+                            where=(line.message == message.id)
+                            & line.state.in_(['to_send', 'in_progress'])))))
+            left.update(i for i, in cursor)
         done = [m for m in messages if m.id not in left]
         if done:
             cls.sent(done)
@@ -792,29 +846,53 @@ class Recipient(ModelSQL, ModelView):
 
     @classmethod
     def _deliver(cls, message, lines, server):
-        "Send the lines of the message in the language of the context"
+        """Send the lines of the message in the language of the context
+
+        The transaction that takes a line also records the outcome of the
+        line sent before it: one short transaction per e-mail, and still
+        at most one line in progress that may have left."""
         pool = Pool()
         Configuration = pool.get('association.mailing.configuration')
         table = cls.__table__()
         message = message.__class__(message.id)
         lines = cls.browse(lines)
         offices = cls.office_names()
-        templates = message._templates()
-        configuration = Configuration(1)
-        secret = Configuration.get_secret()
-        bounce_address = configuration.bounce_address
+        parts = message._email_parts()
+        bounce_address = Configuration(1).bounce_address
         domain = bounce_address.rsplit('@', 1)[1] if bounce_address else host()
-        for line in lines:
-            def take(cursor):
+        # Without a throttle when the batch starts, its e-mails take no
+        # slot (nor the lock of the configuration)
+        throttled = bool(Configuration(1).throttle)
+
+        def take(cursor, line, outcome):
+            """Record the outcome (line id and error) of the line sent
+            before, then take line if any: return the seconds to wait for
+            its slot, None if it is not to send"""
+            if outcome:
+                line_id, error = outcome
+                now = dt.datetime.now()
                 cursor.execute(*table.update(
-                        [table.state, table.write_date],
-                        ['in_progress', dt.datetime.now()],
-                        where=(table.id == line.id)
-                        & (table.state == 'to_send')))
-                if cursor.rowcount != 1:
-                    return None
-                return Configuration.take_slot()
-            wait = cls._short_transaction(take)
+                        [table.state, table.error, table.sent_at,
+                            table.write_date],
+                        ['failed' if error else 'sent', error,
+                            None if error else now, now],
+                        where=table.id == line_id))
+            if line is None:
+                return None
+            cursor.execute(*table.update(
+                    [table.state, table.write_date],
+                    ['in_progress', dt.datetime.now()],
+                    where=(table.id == line.id)
+                    & (table.state == 'to_send')))
+            if cursor.rowcount != 1:
+                return None
+            return Configuration.take_slot() if throttled else 0
+
+        outcome = None
+        for line in lines:
+            wait = cls._short_transaction(
+                functools.partial(take, line=line, outcome=outcome))
+            outcome = None
             if wait is None:
                 # Taken by another task or sent already
                 continue
@@ -826,30 +904,24 @@ class Recipient(ModelSQL, ModelView):
                     # whatever happens to the task afterwards
                     msg = cls._short_transaction(
                         lambda cursor: message.get_email(
-                            line.get_values(offices), templates,
+                            line.get_values(offices), parts,
                             line._shorten()))
                 else:
-                    msg = message.get_email(
-                        line.get_values(offices), templates)
+                    msg = message.get_email(line.get_values(offices), parts)
             except (MailingError, ValueError) as exception:
                 error = getattr(exception, 'message', str(exception))
             else:
-                msg['Message-ID'] = bounce.message_id(secret, line.id, domain)
+                msg['Message-ID'] = bounce.message_id(
+                    parts['secret'], line.id, domain)
                 from_addr = None
                 if bounce_address:
                     from_addr = bounce.verp_address(
-                        bounce_address, secret, line.id)
+                        bounce_address, parts['secret'], line.id)
                 (error,), server = send_emails([msg], server, [from_addr])
-
-            def record(cursor, error=error):
-                cursor.execute(*table.update(
-                        [table.state, table.error, table.sent_at,
-                            table.write_date],
-                        ['failed' if error else 'sent', error,
-                            None if error else dt.datetime.now(),
-                            dt.datetime.now()],
-                        where=table.id == line.id))
-            cls._short_transaction(record)
+            outcome = (line.id, error)
+        if outcome:
+            cls._short_transaction(
+                functools.partial(take, line=None, outcome=outcome))
         return server
 
     def _shorten(self):

@@ -101,3 +101,68 @@ def holding_mail_sink(hold, refused=()):
             self.released = True
 
     return HoldingMailSink()
+
+
+def timed_mail_sink():
+    """Return a mail server of the test (MailSink of the events) that also
+    keeps, for each e-mail, the moment it received it and the connection
+    (the client's address and port) that brought it: in times, a list of
+    (time.time(), connection, recipients)"""
+    import time
+
+    from trytond.modules.association_event.tests.tools import MailSink
+
+    class TimedMailSink(MailSink):
+
+        def __init__(self):
+            super().__init__()
+            self.times = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.times.append(
+                (time.time(), session.peer, list(envelope.rcpt_tos)))
+            return await super().handle_DATA(server, session, envelope)
+
+    return TimedMailSink()
+
+
+def queue_workers(config, log=None):
+    """Return the Worker of the memberships' tests that runs trytond-worker
+    (start(name, processes)) on the database of config, as in production:
+    PostgreSQL only, its processes take their tasks with row locks"""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import trytond.config as trytond_config
+    from trytond.modules.association_membership.tests.tools import Worker
+
+    class QueueWorkers(Worker):
+
+        def start(self, name=None, processes=2):
+            env = dict(os.environ,
+                TRYTOND_DATABASE__URI=self.uri,
+                TRYTOND_QUEUE__WORKER='True',
+                TRYTOND_EMAIL__URI=trytond_config.get('email', 'uri'))
+            bindir = os.path.dirname(sys.executable)
+            command = [os.path.join(bindir, 'trytond-worker'),
+                '-d', self.name, '-n', str(processes), '-t', '1']
+            if name:
+                command += ['--name', name]
+            self.process = subprocess.Popen(command, env=env,
+                stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                start_new_session=True)
+
+        def stop(self):
+            "Stop the worker and its processes"
+            if self.process is None or self.process.poll() is not None:
+                return
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    return QueueWorkers(config, None)
