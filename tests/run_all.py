@@ -97,8 +97,25 @@ class PostgreSQL:
         self.started = True
         return f'postgresql://postgres@127.0.0.1:{self.port}/'
 
+    def cpu_time(self):
+        """The processor time (s) that the server spent so far: the
+        postmaster's and its ended backends' (Linux's /proc)"""
+        try:
+            with open(os.path.join(self.datadir, 'postmaster.pid')) as fp:
+                pid = int(fp.readline())
+            with open(f'/proc/{pid}/stat') as fp:
+                fields = fp.read().rsplit(')', 1)[1].split()
+        except (OSError, ValueError):
+            return None
+        # utime, stime, cutime and cstime, in clock ticks
+        ticks = sum(int(f) for f in fields[11:15])
+        return ticks / os.sysconf('SC_CLK_TCK')
+
     def stop(self):
         if self.started:
+            cpu = self.cpu_time()
+            if cpu is not None:
+                print(f"PostgreSQL server: {cpu:.0f} s of processor time")
             self.run(
                 'pg_ctl', '-D', self.datadir, '-m', 'fast', '-w', 'stop')
             self.started = False
@@ -152,7 +169,9 @@ def run_suite(name, start, env, workdir):
         counts = {'run': 1, 'passed': 0, 'failed': 1, 'skipped': 0}
     output = (f"\n===== {name}\n{output}"
         f"===== {name}: {counts['passed']} passed, {counts['failed']} "
-        f"failed, {counts['skipped']} skipped in {duration:.0f} s\n")
+        f"failed, {counts['skipped']} skipped in {duration:.0f} s"
+        + (f" ({counts['cpu']:.0f} s of processor time)"
+            if counts.get('cpu') else '') + "\n")
     return counts, output
 
 

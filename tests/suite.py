@@ -9,6 +9,7 @@ The slowest tests and class set-ups are printed at the end, to keep the
 suite short."""
 import json
 import os
+import resource
 import sys
 import time
 import unittest
@@ -61,6 +62,13 @@ def main():
         'skipped': len(result.skipped),
         }
     counts['passed'] = counts['run'] - counts['failed'] - counts['skipped']
+    # The processor time of the suite and the processes it waited for (the
+    # servers and browsers of the tests): on a small machine, what the
+    # lanes share
+    counts['cpu'] = sum(
+        usage.ru_utime + usage.ru_stime for usage in map(
+            resource.getrusage,
+            [resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN]))
     # Every duration, for who looks for where the time goes
     counts['durations'] = sorted(result.durations, reverse=True)
     with open(result_file, 'w') as fp:
