@@ -169,12 +169,20 @@ class Email(metaclass=PoolMeta):
             # An address that the audience brings is not a consent; one
             # created unsubscribed is a refusal
             logged = [e for e in emails if not e.active]
-        elif mode == 'write' and 'active' in (field_names or ()):
-            logged = list(emails)
-        else:
-            logged = []
-        if logged:
-            Consent.log(logged)
+            if logged:
+                Consent.log(logged)
+
+    @classmethod
+    def on_write(cls, emails, values):
+        pool = Pool()
+        Consent = pool.get('association.mailing.consent')
+        callbacks = super().on_write(emails, values)
+        if 'active' in values:
+            # Only a change of the subscription is a consent or a refusal
+            changed = [e for e in emails if e.active != values['active']]
+            if changed:
+                callbacks.append(lambda: Consent.log(cls.browse(changed)))
+        return callbacks
 
     @classmethod
     def set_subscription(cls, email, list_, active, method):
