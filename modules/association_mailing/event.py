@@ -10,6 +10,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 
+from .audience import search_rows
+
 # The states of a registration that holds a seat or held one
 REGISTERED = ['registered', 'confirmed', 'attended', 'absent']
 
@@ -66,7 +68,7 @@ class AudienceRule(metaclass=PoolMeta):
         Date = pool.get('ir.date')
         Member = pool.get('association.commission.member')
         today = Date.today()
-        members = Member.search_read([
+        members = search_rows(Member, [
                 ('commission', '=', self.commission.id),
                 ['OR',
                     ('start_date', '=', None),
@@ -76,11 +78,10 @@ class AudienceRule(metaclass=PoolMeta):
                     ('end_date', '=', None),
                     ('end_date', '>=', today),
                     ],
-                ], fields_names=['person', 'authority'],
-            order=[('id', 'ASC')])
+                ], ['person', 'authority'], order=['id'])
         result = {}
-        for member in members:
-            result.setdefault(member['person'], (member['authority'], None))
+        for person, authority in members:
+            result.setdefault(person, (authority, None))
         return result
 
     def _registration_domain(self):
@@ -102,13 +103,12 @@ class AudienceRule(metaclass=PoolMeta):
     def _registrations(self, domain):
         pool = Pool()
         Registration = pool.get('association.event.registration')
-        registrations = Registration.search_read(
+        registrations = search_rows(Registration,
             domain + self._registration_domain(),
-            fields_names=['person', 'organisation'], order=[('id', 'ASC')])
+            ['person', 'organisation'], order=['id'])
         result = {}
-        for registration in registrations:
-            result.setdefault(registration['person'],
-                (registration['organisation'], None))
+        for person, organisation in registrations:
+            result.setdefault(person, (organisation, None))
         return result
 
     def _compute_event(self):
