@@ -11,6 +11,7 @@ import datetime as dt
 
 from sql import Column
 
+from trytond import backend
 from trytond.model import (
     Index, ModelSQL, ModelView, fields, sequence_ordered)
 from trytond.pool import Pool
@@ -111,7 +112,8 @@ class Audience(ModelSQL, ModelView):
         pool = Pool()
         ContactMechanism = pool.get('party.contact_mechanism')
         emails = {}
-        for sub_ids in grouped_slice(sorted(party_ids)):
+        for sub_ids in grouped_slice(
+                sorted(party_ids), backend.MAX_QUERY_PARAMS):
             for party, value in search_rows(ContactMechanism, [
                         ('party', 'in', list(sub_ids)),
                         ('type', '=', 'email'),

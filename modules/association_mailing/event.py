@@ -5,6 +5,7 @@ event or a cycle, commission members) and the mailings that invite to an
 event, with the registrations of their recipients"""
 import datetime as dt
 
+from trytond import backend
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -161,7 +162,8 @@ class Message(metaclass=PoolMeta):
             else:
                 domain = [('event.series', '=', message.series.id)]
             registered, attended = set(), set()
-            for sub_ids in grouped_slice(sorted(people)):
+            for sub_ids in grouped_slice(
+                    sorted(people), backend.MAX_QUERY_PARAMS):
                 for registration in Registration.search_read(domain + [
                             ('person', 'in', list(sub_ids)),
                             ('state', 'in', REGISTERED),

@@ -296,7 +296,8 @@ class Message(metaclass=PoolMeta):
         line = Recipient.__table__()
         cursor = Transaction().connection.cursor()
         counts = defaultdict(lambda: defaultdict(int))
-        for sub_ids in grouped_slice([m.id for m in messages]):
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.message, line.state, Count(line.id),
                     where=fields.SQL_OPERATORS['in'](
@@ -328,7 +329,8 @@ class Message(metaclass=PoolMeta):
         query = Recipient.link_opened_query()
         cursor = Transaction().connection.cursor()
         result = {m.id: 0 for m in messages}
-        for sub_ids in grouped_slice([m.id for m in messages]):
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.message, Count(line.id),
                     where=fields.SQL_OPERATORS['in'](
@@ -550,7 +552,8 @@ class Message(metaclass=PoolMeta):
         line = Recipient.__table__()
         cursor = Transaction().connection.cursor()
         prepared = set()
-        for sub_ids in grouped_slice([m.id for m in messages]):
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*message.select(message.id,
                     where=fields.SQL_OPERATORS['in'](
                         message.id, list(sub_ids))
@@ -567,7 +570,8 @@ class Message(metaclass=PoolMeta):
         line = Recipient.__table__()
         cursor = Transaction().connection.cursor()
         ids = []
-        for sub_ids in grouped_slice([m.id for m in messages]):
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(line.id,
                     where=fields.SQL_OPERATORS['in'](
                         line.message, list(sub_ids))
@@ -612,7 +616,8 @@ class Message(metaclass=PoolMeta):
         # Each queued batch asks: the first line left answers (the index of
         # the message and the state), not all the lines left
         left = set()
-        for sub_ids in grouped_slice([m.id for m in messages]):
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*message.select(message.id,
                     where=fields.SQL_OPERATORS['in'](
                         message.id, list(sub_ids))
@@ -778,7 +783,8 @@ class Recipient(ModelSQL, ModelView):
         line = cls.__table__()
         cursor = Transaction().connection.cursor()
         result = {r.id: False for r in recipients}
-        for sub_ids in grouped_slice([r.id for r in recipients]):
+        for sub_ids in grouped_slice(
+                [r.id for r in recipients], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(line.id,
                     where=fields.SQL_OPERATORS['in'](line.id, list(sub_ids))
                     & line.id.in_(cls.link_opened_query())))
