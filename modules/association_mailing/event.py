@@ -5,10 +5,13 @@ event or a cycle, commission members) and the mailings that invite to an
 event, with the registrations of their recipients"""
 import datetime as dt
 
+from trytond import backend
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
+
+from .audience import search_rows
 
 # The states of a registration that holds a seat or held one
 REGISTERED = ['registered', 'confirmed', 'attended', 'absent']
@@ -66,7 +69,7 @@ class AudienceRule(metaclass=PoolMeta):
         Date = pool.get('ir.date')
         Member = pool.get('association.commission.member')
         today = Date.today()
-        members = Member.search_read([
+        members = search_rows(Member, [
                 ('commission', '=', self.commission.id),
                 ['OR',
                     ('start_date', '=', None),
@@ -76,11 +79,10 @@ class AudienceRule(metaclass=PoolMeta):
                     ('end_date', '=', None),
                     ('end_date', '>=', today),
                     ],
-                ], fields_names=['person', 'authority'],
-            order=[('id', 'ASC')])
+                ], ['person', 'authority'], order=['id'])
         result = {}
-        for member in members:
-            result.setdefault(member['person'], (member['authority'], None))
+        for person, authority in members:
+            result.setdefault(person, (authority, None))
         return result
 
     def _registration_domain(self):
@@ -102,13 +104,12 @@ class AudienceRule(metaclass=PoolMeta):
     def _registrations(self, domain):
         pool = Pool()
         Registration = pool.get('association.event.registration')
-        registrations = Registration.search_read(
+        registrations = search_rows(Registration,
             domain + self._registration_domain(),
-            fields_names=['person', 'organisation'], order=[('id', 'ASC')])
+            ['person', 'organisation'], order=['id'])
         result = {}
-        for registration in registrations:
-            result.setdefault(registration['person'],
-                (registration['organisation'], None))
+        for person, organisation in registrations:
+            result.setdefault(person, (organisation, None))
         return result
 
     def _compute_event(self):
@@ -161,7 +162,8 @@ class Message(metaclass=PoolMeta):
             else:
                 domain = [('event.series', '=', message.series.id)]
             registered, attended = set(), set()
-            for sub_ids in grouped_slice(sorted(people)):
+            for sub_ids in grouped_slice(
+                    sorted(people), backend.MAX_QUERY_PARAMS):
                 for registration in Registration.search_read(domain + [
                             ('person', 'in', list(sub_ids)),
                             ('state', 'in', REGISTERED),

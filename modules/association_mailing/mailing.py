@@ -3,8 +3,9 @@
 """Mailings: the messages of marketing_email written to an audience, each
 recipient on a line of its own, sent through the queue
 
-Sending refreshes the audience and makes one line per e-mail address (and
-one line "without e-mail" per person who has none); the queued tasks send
+Sending queues the preparation of the mailing, a task that refreshes the
+audience and makes one line per e-mail address (and one line "without
+e-mail" per person who has none) in one transaction; the queued tasks send
 the lines in batches.  A line is taken (committed "in progress") before its
 e-mail leaves and marked sent or failed (with the server's answer) right
 after: a worker killed in between leaves its line in progress, which the
@@ -295,7 +296,8 @@ class Message(metaclass=PoolMeta):
         line = Recipient.__table__()
         cursor = Transaction().connection.cursor()
         counts = defaultdict(lambda: defaultdict(int))
-        for sub_ids in grouped_slice([m.id for m in messages]):
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.message, line.state, Count(line.id),
                     where=fields.SQL_OPERATORS['in'](
@@ -327,7 +329,8 @@ class Message(metaclass=PoolMeta):
         query = Recipient.link_opened_query()
         cursor = Transaction().connection.cursor()
         result = {m.id: 0 for m in messages}
-        for sub_ids in grouped_slice([m.id for m in messages]):
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.message, Count(line.id),
                     where=fields.SQL_OPERATORS['in'](
@@ -483,27 +486,44 @@ class Message(metaclass=PoolMeta):
         if mailings:
             # Sending before its lines, which may all be sent at once
             cls.write(mailings, {'state': 'sending'})
-            cls.prepare(mailings)
+            cls.queue_prepare(mailings)
+
+    @classmethod
+    def queue_prepare(cls, messages):
+        """Queue the preparation of the messages: refreshing an audience of
+        tens of thousands of people takes longer than a client waits"""
+        # The secret of the links, created now rather than by workers side
+        # by side
+        Pool().get('association.mailing.configuration').get_secret()
+        with Transaction().set_context(queue_name=QUEUE):
+            cls.__queue__.prepare(messages)
 
     @classmethod
     def prepare(cls, messages):
         """Refresh the audiences and make the lines of the recipients, one
-        per e-mail address, then queue their sending"""
+        per e-mail address, then queue their sending (a queued task)
+
+        In one transaction: a failure leaves the mailing sending without
+        any line, whose preparation "Resume" queues again.  A mailing
+        prepared already (with lines) or no longer sending is left as it
+        is, so that a preparation queued twice makes its lines once."""
         pool = Pool()
         Audience = pool.get('association.mailing.audience')
         Configuration = pool.get('association.mailing.configuration')
         Recipient = pool.get('association.mailing.recipient')
-        # The secret of the links, created now rather than by workers side
-        # by side
+        # Two workers never prepare the same mailing side by side
+        cls.lock(messages)
+        messages = [m for m in cls.browse(messages)
+            if m.state == 'sending' and m.audience]
+        messages = cls._not_prepared(messages)
+        if not messages:
+            return
         Configuration.get_secret()
         line = Recipient.__table__()
-        cursor = Transaction().connection.cursor()
         recipients = Audience.get_recipients({m.audience for m in messages})
         rows = []
         for message in messages:
-            cursor.execute(*line.select(line.email, line.party,
-                    where=line.message == message.id))
-            done = {email or party for email, party in cursor}
+            done = set()
             for values in recipients[message.audience.id]:
                 key = values['email'] or values['party']
                 if key in done:
@@ -524,6 +544,25 @@ class Message(metaclass=PoolMeta):
         cls.check_sent(messages)
 
     @classmethod
+    def _not_prepared(cls, messages):
+        "Return the messages without any line"
+        pool = Pool()
+        Recipient = pool.get('association.mailing.recipient')
+        message = cls.__table__()
+        line = Recipient.__table__()
+        cursor = Transaction().connection.cursor()
+        prepared = set()
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*message.select(message.id,
+                    where=fields.SQL_OPERATORS['in'](
+                        message.id, list(sub_ids))
+                    & Exists(line.select(Literal(1),
+                            where=line.message == message.id))))
+            prepared.update(i for i, in cursor)
+        return [m for m in messages if m.id not in prepared]
+
+    @classmethod
     def _lines_to_send(cls, messages):
         "Return the ids of the lines of the messages still to send"
         pool = Pool()
@@ -531,7 +570,8 @@ class Message(metaclass=PoolMeta):
         line = Recipient.__table__()
         cursor = Transaction().connection.cursor()
         ids = []
-        for sub_ids in grouped_slice([m.id for m in messages]):
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(line.id,
                     where=fields.SQL_OPERATORS['in'](
                         line.message, list(sub_ids))
@@ -555,9 +595,15 @@ class Message(metaclass=PoolMeta):
     @classmethod
     @ModelView.button
     def resume(cls, messages):
-        "Queue again the lines left to send (never those in progress)"
-        cls.queue_lines(cls._lines_to_send(messages))
-        cls.check_sent(messages)
+        """Queue again the lines left to send (never those in progress), or
+        the preparation of the mailings that have no line yet"""
+        messages = [m for m in messages if m.state == 'sending']
+        not_prepared = cls._not_prepared(messages)
+        if not_prepared:
+            cls.queue_prepare(not_prepared)
+        prepared = [m for m in messages if m not in not_prepared]
+        cls.queue_lines(cls._lines_to_send(prepared))
+        cls.check_sent(prepared)
 
     @classmethod
     def check_sent(cls, messages):
@@ -570,7 +616,8 @@ class Message(metaclass=PoolMeta):
         # Each queued batch asks: the first line left answers (the index of
         # the message and the state), not all the lines left
         left = set()
-        for sub_ids in grouped_slice([m.id for m in messages]):
+        for sub_ids in grouped_slice(
+                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*message.select(message.id,
                     where=fields.SQL_OPERATORS['in'](
                         message.id, list(sub_ids))
@@ -736,7 +783,8 @@ class Recipient(ModelSQL, ModelView):
         line = cls.__table__()
         cursor = Transaction().connection.cursor()
         result = {r.id: False for r in recipients}
-        for sub_ids in grouped_slice([r.id for r in recipients]):
+        for sub_ids in grouped_slice(
+                [r.id for r in recipients], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(line.id,
                     where=fields.SQL_OPERATORS['in'](line.id, list(sub_ids))
                     & line.id.in_(cls.link_opened_query())))

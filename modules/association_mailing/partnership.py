@@ -3,6 +3,7 @@
 """The rules of the audiences on the partners: the parties of a partnership
 level (the level their active conventions give them) and their contacts,
 the persons who sign their current conventions for them"""
+from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -56,7 +57,8 @@ class AudienceRule(metaclass=PoolMeta):
         if self.partner_people in {'partner', 'both'}:
             result.update((p, (p, None)) for p in partners)
         if self.partner_people in {'contacts', 'both'}:
-            for sub_ids in grouped_slice(partners):
+            for sub_ids in grouped_slice(
+                    partners, backend.MAX_QUERY_PARAMS):
                 sub_ids = set(sub_ids)
                 for signatory in Signatory.search_read([
                             ('side', '=', 'partner'),

@@ -7,6 +7,7 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
+from .audience import search_rows
 from .event import REGISTERED
 
 
@@ -34,7 +35,7 @@ class AudienceRule(metaclass=PoolMeta):
         today = Date.today()
         themes = ('child_of', [self.theme.id], 'parent')
         result = {}
-        for member in Member.search_read([
+        for person, authority in search_rows(Member, [
                     ('commission.theme', *themes),
                     ['OR',
                         ('start_date', '=', None),
@@ -44,17 +45,14 @@ class AudienceRule(metaclass=PoolMeta):
                         ('end_date', '=', None),
                         ('end_date', '>=', today),
                         ],
-                    ], fields_names=['person', 'authority'],
-                order=[('id', 'ASC')]):
-            result.setdefault(member['person'], (member['authority'], None))
-        for registration in Registration.search_read([
+                    ], ['person', 'authority'], order=['id']):
+            result.setdefault(person, (authority, None))
+        for person, organisation in search_rows(Registration, [
                     ['OR',
                         ('event.themes', *themes),
                         ('event.series.themes', *themes),
                         ],
                     ('state', 'in', REGISTERED),
-                    ], fields_names=['person', 'organisation'],
-                order=[('id', 'ASC')]):
-            result.setdefault(registration['person'],
-                (registration['organisation'], None))
+                    ], ['person', 'organisation'], order=['id']):
+            result.setdefault(person, (organisation, None))
         return result
