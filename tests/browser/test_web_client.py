@@ -17,7 +17,7 @@ import unittest
 
 from playwright.sync_api import expect
 
-from .sao import WebClient
+from .sao import TIMEOUT, WebClient
 from .tools import SCREENSHOTS, Browser, screenshot, server
 
 # The menus each demo user works in: (login, password, XML ids of the menus)
@@ -187,18 +187,21 @@ class WebClientTestCase(unittest.TestCase):
         field.click()
         field.press_sequentially("Nouvelle Personne-Essai", delay=20)
         menu = client.tab.locator('.dropdown-menu:visible')
-        menu.get_by_text("Créer...").click()
+        # The client's completion and the party's form ask the server:
+        # on a busy machine, more than the 5 s that Playwright waits
+        wait = TIMEOUT * 1000
+        menu.get_by_text("Créer...").click(timeout=wait)
         dialog = client.dialog()
-        expect(dialog).to_be_visible()
+        expect(dialog).to_be_visible(timeout=wait)
         client.wait()
         name = dialog.locator('input:visible').first
-        expect(name).to_have_value("Nouvelle Personne-Essai")
+        expect(name).to_have_value("Nouvelle Personne-Essai", timeout=wait)
         client.screenshot('web-client', 'staff-create-person')
         self.assertEqual(client.take_errors(), [])
         dialog.get_by_role('button', name="Enregistrer").click()
-        expect(page.locator('.modal.in')).to_have_count(0)
+        expect(page.locator('.modal.in')).to_have_count(0, timeout=wait)
         client.wait()
-        expect(field).to_have_value("Nouvelle Personne-Essai")
+        expect(field).to_have_value("Nouvelle Personne-Essai", timeout=wait)
         self.assertEqual(client.take_errors() + client.alerts(), [])
         client.close_tab()
 
