@@ -544,22 +544,31 @@ class Message(metaclass=PoolMeta):
         cls.check_sent(messages)
 
     @classmethod
-    def _not_prepared(cls, messages):
-        "Return the messages without any line"
+    def _with_lines(cls, messages, states=None):
+        """Return the ids of the messages that have a line (in one of the
+        states if given)"""
         pool = Pool()
         Recipient = pool.get('association.mailing.recipient')
         message = cls.__table__()
         line = Recipient.__table__()
         cursor = Transaction().connection.cursor()
-        prepared = set()
+        where = line.message == message.id
+        if states:
+            where &= line.state.in_(states)
+        result = set()
         for sub_ids in grouped_slice(
                 [m.id for m in messages], backend.MAX_QUERY_PARAMS):
             cursor.execute(*message.select(message.id,
                     where=fields.SQL_OPERATORS['in'](
                         message.id, list(sub_ids))
-                    & Exists(line.select(Literal(1),
-                            where=line.message == message.id))))
-            prepared.update(i for i, in cursor)
+                    & Exists(line.select(Literal(1), where=where))))
+            result.update(i for i, in cursor)
+        return result
+
+    @classmethod
+    def _not_prepared(cls, messages):
+        "Return the messages without any line"
+        prepared = cls._with_lines(messages)
         return [m for m in messages if m.id not in prepared]
 
     @classmethod
@@ -608,23 +617,9 @@ class Message(metaclass=PoolMeta):
     @classmethod
     def check_sent(cls, messages):
         "Mark sent the messages whose every line was sent or failed"
-        pool = Pool()
-        Recipient = pool.get('association.mailing.recipient')
-        message = cls.__table__()
-        line = Recipient.__table__()
-        cursor = Transaction().connection.cursor()
         # Each queued batch asks: the first line left answers (the index of
         # the message and the state), not all the lines left
-        left = set()
-        for sub_ids in grouped_slice(
-                [m.id for m in messages], backend.MAX_QUERY_PARAMS):
-            cursor.execute(*message.select(message.id,
-                    where=fields.SQL_OPERATORS['in'](
-                        message.id, list(sub_ids))
-                    & Exists(line.select(Literal(1),
-                            where=(line.message == message.id)
-                            & line.state.in_(['to_send', 'in_progress'])))))
-            left.update(i for i, in cursor)
+        left = cls._with_lines(messages, ['to_send', 'in_progress'])
         done = [m for m in messages if m.id not in left]
         if done:
             cls.sent(done)
