@@ -133,8 +133,16 @@ def setup_name(func):
 
 def run_setup(func):
     """Run the set-up function in a transaction of its own, committed, that
-    declares the tables it locks (as the transactions of the server do)"""
+    declares the tables it locks (as the transactions of the server do)
+
+    The models whose tables the function locks may be named in its
+    lock_models attribute: the transaction locks them from its start
+    instead of being restarted at each lock (after all the work done before
+    it, the creation of a chart of accounts for example)."""
+    pool = Pool(DB_NAME)
     extras = {}
+    if models := getattr(func, 'lock_models', None):
+        extras['_lock_tables'] = [pool.get(m)._table for m in models]
     while True:
         try:
             with Transaction().start(DB_NAME, 1, **extras) as transaction:

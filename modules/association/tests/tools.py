@@ -149,9 +149,8 @@ def setup_accounting(
         # which lock their tables: a transaction that did not declare them
         # would be restarted after the long creation of the chart
         extras = {'_lock_tables': [
-                config.pool.get(name)._table for name in [
-                    'account.configuration', 'account.fiscalyear',
-                    'account.period']]}
+                config.pool.get(name)._table
+                for name in setup_accounting.lock_models]}
         while True:
             try:
                 with Transaction().start(
@@ -180,6 +179,11 @@ def setup_accounting(
     with Transaction().set_context(company=company.id):
         _create_chart(company, chart)
         return _create_fiscalyears(company, years, invoice_prefix)
+
+
+# The models whose tables setup_accounting locks
+setup_accounting.lock_models = [
+    'account.configuration', 'account.fiscalyear', 'account.period']
 
 
 def _create_chart(company, chart):

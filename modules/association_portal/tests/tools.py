@@ -18,6 +18,8 @@ from lxml import html as lxml_html
 import trytond.config as config
 from trytond.modules.association.tests.database import (
     LayeredDatabaseMixin)
+from trytond.modules.association.tests.tools import (
+    setup_accounting as _association_setup_accounting)
 from trytond.pool import Pool
 from trytond.tests import test_tryton
 from trytond.tests.test_tryton import DB_NAME
@@ -318,8 +320,6 @@ def setup_accounting():
     setup_accounting) and a payment term of 30 days, and make it the
     user's company (a set-up function of the test cases, kept with their
     database)"""
-    from trytond.modules.association.tests.tools import (
-        setup_accounting as setup_association_accounting)
     from trytond.modules.company.tests import create_company
     from trytond.modules.currency.tests import create_currency
     pool = Pool()
@@ -334,7 +334,7 @@ def setup_accounting():
             'company': company.id,
             })
     year = dt.date.today().year
-    setup_association_accounting(company, years=[year - 1, year])
+    _association_setup_accounting(company, years=[year - 1, year])
     with Transaction().set_context(company=company.id):
         PaymentTerm.create([{
                     'name': "30 jours",
@@ -345,6 +345,10 @@ def setup_accounting():
                                                     }])],
                                     }])],
                     }])
+
+
+# It locks the tables of the association's set-up of the accounting
+setup_accounting.lock_models = _association_setup_accounting.lock_models
 
 
 def get_accounting():
@@ -581,6 +585,16 @@ class PortalRouteTestMixin(LayeredDatabaseMixin, PortalClientMixin):
     @classmethod
     def setUpDatabaseQueued(cls):
         "Change the database once the queued tasks have run"
+
+    def setUp(self):
+        super().setUp()
+        # The tests share the database: each one starts without the failed
+        # sign-ins of the others, which would slow its own down (web_user
+        # waits up to 2 ** failures - 1 seconds before a new password)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Attempt = Pool().get('web.user.authenticate.attempt')
+            Attempt.delete(Attempt.search([]))
+            transaction.commit()
 
     def menu(self, response):
         return [a.text_content() for a in parse_html(response).xpath(
