@@ -11,21 +11,24 @@ also built on the cached database of the largest set of modules it contains
 meetings'), so that only the modules it adds are activated, as an
 administrator activates a module in a running database.
 
-A test case may also ask for the translations of languages (the portal's
-pages, in French): its database is then the one of its modules in English
-with those translations loaded, as the run command's ``trytond-admin -l
-fr`` makes it, rather than a database created in that language, which
-would be built from nothing."""
+Every test database has the French translations, as the run command's
+(``trytond-admin -l fr``): the first one, created in English, loads them,
+and each module activated after loads its own, as trytond does for every
+translatable language.  The pages, letters and e-mails of the scenarios are
+in French, as the association's users get them, and no scenario loads the
+translations again (several seconds for each set of modules)."""
 from functools import cache, partial
 
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sql import Table
 
 import trytond.pool as trytond_pool
 from trytond.modules import get_module_info, load_modules
 from trytond.pool import Pool
+from trytond.res.user import PASSWORD_HASH
 from trytond.tests.test_tryton import (
     DB_CACHE, DB_NAME, _DBTestCase, activate_module, backup_db_cache,
-    drop_db, restore_db_cache)
+    create_db, db_exist, drop_db, restore_db_cache)
 from trytond.tools import misc
 from trytond.transaction import Transaction, TransactionError
 
@@ -82,6 +85,14 @@ def _load_modules(
     return result
 
 
+# The passwords of the tests (the users of the scenarios, the accounts of
+# the portal) are hashed with argon2, as in production, but with its
+# lightest parameters: the default ones cost a tenth of a second of
+# processor per hash or check, by design, several hundred times per backend
+# for passwords that protect nothing
+PASSWORD_HASH.hashers[0] = Argon2Hasher(
+    time_cost=1, memory_cost=8, parallelism=1)
+
 # The classes of the pool by set of activated modules
 _POOLS = {}
 if trytond_pool.load_modules is load_modules:
@@ -112,14 +123,11 @@ def depends(modules):
     return frozenset(result)
 
 
-def cache_name(modules, lang='en', translations=()):
-    """The name under which trytond's tests keep the database of modules
-    (followed by the languages of the translations loaded)"""
+def cache_name(modules, lang='en'):
+    "The name under which trytond's tests keep the database of modules"
     name = '-'.join(modules)
     if lang != 'en':
         name += '--' + lang
-    if translations:
-        name += '+' + '+'.join(sorted(translations))
     return name
 
 
@@ -162,27 +170,19 @@ def load_translations(codes):
         transaction.commit()
 
 
-def activate_modules(modules, lang='en', translations=(), setup=()):
+def activate_modules(modules, lang='en', setup=()):
     """Activate modules in a new database in language lang, as trytond's
     test cases do, built on the largest database kept before whose modules
-    it contains; then load the translations of the languages of
-    translations and run the set-up functions (each in a transaction)"""
+    it contains; then run the set-up functions (each in a
+    transaction)"""
     if setup:
-        name = cache_name(modules, lang, translations) + '--' + '|'.join(
+        name = cache_name(modules, lang) + '--' + '|'.join(
             setup_name(f) for f in setup)
         drop_db()
         if not (DB_CACHE and restore_db_cache(name)):
-            activate_modules(modules, lang=lang, translations=translations)
+            activate_modules(modules, lang=lang)
             for func in setup:
                 run_setup(func)
-            backup_db_cache(name)
-        return
-    if translations:
-        name = cache_name(modules, lang, translations)
-        drop_db()
-        if not (DB_CACHE and restore_db_cache(name)):
-            activate_modules(modules, lang=lang)
-            load_translations(translations)
             backup_db_cache(name)
         return
     name = cache_name(modules, lang)
@@ -203,6 +203,13 @@ def activate_modules(modules, lang='en', translations=(), setup=()):
         if bases:
             _, base = max(bases, key=lambda b: len(b[0]))
             restore_db_cache(base)
+    if not db_exist(DB_NAME):
+        # A new database has the French translations, as the run command's
+        # (trytond-admin -l fr): the modules activated in it and in the
+        # databases built on it load theirs
+        create_db(lang=lang)
+        if lang != 'fr':
+            load_translations(['fr'])
     # Activates the modules the database lacks and keeps it
     activate_module(modules, lang=lang)
     if DB_CACHE and not any(n == name for _, _, n in _BUILT):
@@ -211,11 +218,9 @@ def activate_modules(modules, lang='en', translations=(), setup=()):
 
 class LayeredDatabaseMixin:
     """A test case whose database is built on the largest one kept before
-    (to put before trytond's test case in the bases), with the translations
-    of the languages of translations loaded and the set-up functions run
-    (kept with the database: the test cases that ask for the same modules,
-    translations and set-up share it)"""
-    translations = ()
+    (to put before trytond's test case in the bases), with the set-up
+    functions run (kept with the database: the test cases that ask for the
+    same modules and set-up share it)"""
     setup = ()
 
     @classmethod
@@ -229,4 +234,4 @@ class LayeredDatabaseMixin:
         "Activate the modules of the test case"
         activate_modules(
             [cls.module, *(cls.extras or [])], lang=cls.language,
-            translations=cls.translations, setup=cls.setup)
+            setup=cls.setup)

@@ -71,19 +71,17 @@ def import_register(data, filename, epci=None, epci_filename=None,
     return import_.form
 
 
-def activate(module, *setup, extras=(), lang='en', translations=()):
-    """Activate module with extras as its ModuleTestCase does (with the
-    translations of the languages of translations loaded), then run the
+def activate(module, *setup, extras=(), lang='en'):
+    """Activate module with extras as its ModuleTestCase does, then run the
     set-up functions (each called with config), and return proteus' config
 
     The database of the modules is the one that the module's test case
     keeps in DB_CACHE, and the database after the set-up functions is kept
     there too: each is built once per backend and restored by every
     scenario that asks for the same modules and set-up (for example the
-    chart of accounts, the fiscal year, the official data of Île-de-France
-    and the French translations).  A set-up that begins with the functions
-    of a database kept before is built on it: only the functions it adds
-    run."""
+    chart of accounts, the fiscal year and the official data of
+    Île-de-France).  A set-up that begins with the functions of a database
+    kept before is built on it: only the functions it adds run."""
     from proteus import config as pconfig
 
     from trytond.tests.test_tryton import (
@@ -91,7 +89,7 @@ def activate(module, *setup, extras=(), lang='en', translations=()):
 
     from .database import activate_modules, cache_name, setup_name
     modules = [module, *extras]
-    base = cache_name(modules, lang, translations)
+    base = cache_name(modules, lang)
 
     def name(functions):
         return base + '--' + '|'.join(setup_name(f) for f in functions)
@@ -104,21 +102,13 @@ def activate(module, *setup, extras=(), lang='en', translations=()):
         if done == len(setup):
             return pconfig.set_trytond()
     if not done:
-        activate_modules(modules, lang=lang, translations=translations)
+        activate_modules(modules, lang=lang)
     config = pconfig.set_trytond()
     if setup[done:]:
         for func in setup[done:]:
             func(config=config)
         backup_db_cache(name(setup))
     return config
-
-
-def load_french(config):
-    "Load the French translations of the activated modules"
-    from proteus import Model
-    Lang = Model.get('ir.lang')
-    french, = Lang.find([('code', '=', 'fr')])
-    french.click('load_translations')
 
 
 def setup_accounting(

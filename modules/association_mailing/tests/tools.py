@@ -28,31 +28,6 @@ def import_hauts_de_seine(config):
     import_official_data(dump_official_file(communes))
 
 
-def load_french_mailing(config):
-    """Load the French translations of the association and of the mailings
-    only, which the pages and the e-mails of the scenarios show (a set-up
-    function: loading those of every module costs more than the rest of a
-    scenario)"""
-    from trytond.modules import create_graph, load_translations
-    from trytond.pool import Pool
-    from trytond.transaction import Transaction
-    modules = {'association', 'association_mailing'}
-    with Transaction().start(
-            config.database_name, 0, context=config.context) as transaction:
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        Module = pool.get('ir.module')
-        french, = Lang.search([('code', '=', 'fr')])
-        Lang.write([french], {'translatable': True})
-        activated = {m.name for m in Module.search([
-                    ('state', '=', 'activated'),
-                    ])}
-        for node in create_graph(activated):
-            if node.name in modules:
-                load_translations(pool, node, {'fr'})
-        transaction.commit()
-
-
 def create_membership_type(config, name="Commune", code='C'):
     "Return a membership type with its service product"
     from proteus import Model

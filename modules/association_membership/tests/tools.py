@@ -53,15 +53,15 @@ def import_idf(config, year=None):
 def activate_membership():
     """Activate the module with the French chart of accounts and SEPA direct
     debit, the association's fiscal year, the official data of
-    Île-de-France of this year with the contours of its communes and the
-    French translations, as every scenario of the module starts; return
-    proteus' config"""
+    Île-de-France of this year with the contours of its communes, as every
+    scenario of the module starts (the test databases have the French
+    translations); return proteus' config"""
     from trytond.modules.association.tests.tools import (
-        activate, import_contours, load_french, setup_accounting)
+        activate, import_contours, setup_accounting)
     from trytond.modules.company.tests.tools import create_company
     return activate('association_membership',
         partial(create_company, currency='EUR'), setup_accounting,
-        setup_association, import_idf, import_contours, load_french,
+        setup_association, import_idf, import_contours,
         extras=['account_fr', 'account_payment_sepa'])
 
 

@@ -13,8 +13,6 @@ class AssociationPortalTestCase(
     "Test Association Portal module"
     module = 'association_portal'
     extras = EXTRAS
-    # The database of the tests of the pages
-    translations = ['fr']
 
 
 del ModuleTestCase

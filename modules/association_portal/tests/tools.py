@@ -555,7 +555,6 @@ class PortalRouteTestMixin(LayeredDatabaseMixin, PortalClientMixin):
 
     The pages are in French: the database has the French translations
     loaded, as the run command's has."""
-    translations = ['fr']
 
     @classmethod
     def setUpClass(cls):
