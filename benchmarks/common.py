@@ -10,6 +10,7 @@ mode."""
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,17 @@ def transaction(database, func, context=None, user=1):
                 continue
             transaction.commit()
             return result
+
+
+def stop_workers(process):
+    """Stop the trytond-worker process started in a session of its own
+    (with its children), killing it after 30 s"""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def percentile(values, share):

@@ -39,13 +39,13 @@ import logging
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
 from decimal import Decimal
 
-from common import TOP, backends, copy_database, create_database, transaction
+from common import (
+    TOP, backends, copy_database, create_database, stop_workers, transaction)
 DEFAULT_DATA = os.path.join(
     TOP, '..', 'shared', 'data', 'decoupage-administratif')
 YEAR = 2026
@@ -224,15 +224,6 @@ def start_workers(conf, database, processes, name, log):
             '-c', conf, '-d', database, '-n', str(processes),
             '--name', name, '-vv', '-t', '1'],
         stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
-
-
-def stop_workers(process):
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def wait(database, name, timeout=4 * 3600):

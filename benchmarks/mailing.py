@@ -44,7 +44,7 @@ import threading
 import time
 from collections import Counter
 
-from common import backends, create_database, transaction
+from common import backends, create_database, stop_workers, transaction
 
 DATABASE = 'mailing'
 COMMUNES = 1000
@@ -267,15 +267,6 @@ def start_workers(conf, processes, log, profile=None):
             '--config', conf]
     return subprocess.Popen(command, env=env,
         stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
-
-
-def stop_workers(process):
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def profile_worker(args):
