@@ -17,12 +17,15 @@ and each module activated after loads its own, as trytond does for every
 translatable language.  The pages, letters and e-mails of the scenarios are
 in French, as the association's users get them, and no scenario loads the
 translations again (several seconds for each set of modules)."""
+import os
 from functools import cache, partial
 
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sql import Table
 
 import trytond.pool as trytond_pool
+from trytond import convert
+from trytond.model import ModelStorage
 from trytond.modules import get_module_info, load_modules
 from trytond.pool import Pool
 from trytond.res.user import PASSWORD_HASH
@@ -84,6 +87,47 @@ def _load_modules(
         _POOLS[key] = (dict(pool._pool), list(pool._modules))
     return result
 
+
+# The modules of Concorde: the folders beside this one
+_CONCORDE = frozenset(os.listdir(
+        os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
+# The Tryton module whose XML records are being created or written
+_LOADING = []
+
+
+def _load_unvalidated(method):
+    """The XML records of Tryton's own modules are not validated again when
+    a test database is built
+
+    Their validation (the domains of the thousand accounts and taxes of the
+    French chart, a query each) is half of an activation: 20 s of the
+    memberships' database on SQLite, 40 s on PostgreSQL.  Tryton's tests
+    validate them; the records of Concorde's modules are validated, and the
+    activation of every module by the run command (trytond-admin, in the
+    tests across modules) validates them all together."""
+    def wrapper(self, *args, **kwargs):
+        if self.module in _CONCORDE:
+            return method(self, *args, **kwargs)
+        _LOADING.append(self.module)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            _LOADING.pop()
+    wrapper.__wrapped__ = method
+    return wrapper
+
+
+def _validate(cls, records, field_names=None):
+    if not _LOADING:
+        _validate.__wrapped__(cls, records, field_names=field_names)
+
+
+if not hasattr(convert.TrytondXmlHandler.create_records, '__wrapped__'):
+    for name in ['create_records', 'write_records']:
+        setattr(convert.TrytondXmlHandler, name, _load_unvalidated(
+                getattr(convert.TrytondXmlHandler, name)))
+    _validate.__wrapped__ = ModelStorage._validate.__func__
+    ModelStorage._validate = classmethod(_validate)
 
 # The passwords of the tests (the users of the scenarios, the accounts of
 # the portal) are hashed with argon2, as in production, but with its
