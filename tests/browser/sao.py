@@ -8,6 +8,7 @@ entries of the menu the way a double click does, and switches the views of
 a tab with the toolbar's buttons."""
 import os
 import re
+import time
 import unicodedata
 
 from playwright.sync_api import Error as PlaywrightError
@@ -36,8 +37,6 @@ class WebClient:
         self.page = page
         self.url = url
         self.errors = []
-        # The calls of wait(), each counting the frames of its own
-        self._waits = 0
         page.on('console', self._console)
         page.on('pageerror', lambda error: self.errors.append(
                 f"page error: {error}"))
@@ -88,22 +87,13 @@ class WebClient:
         self.take_errors()
 
     def wait(self, timeout=TIMEOUT):
-        """Wait until no request of the client has run for three frames of
-        the page (about 50 ms): the answers start their next requests from
-        their callbacks, a few timers later"""
-        self._waits += 1
-        self.page.wait_for_function(
-            """(call) => {
-                if (window.concordeWait !== call) {
-                    window.concordeWait = call;
-                    window.concordeIdleFrames = 0;
-                }
-                if (!window.jQuery || jQuery.active) {
-                    window.concordeIdleFrames = 0;
-                    return false;
-                }
-                return ++window.concordeIdleFrames >= 3;
-            }""", arg=self._waits, timeout=timeout * 1000)
+        """Wait until no request of the client is running (twice, for the
+        requests that the answers start)"""
+        for _ in range(2):
+            self.page.wait_for_function(
+                "() => window.jQuery && jQuery.active === 0",
+                timeout=timeout * 1000)
+            time.sleep(0.05)
 
     def rpc(self, method, *params, context=None):
         "Call the server as the logged-in user"
