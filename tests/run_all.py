@@ -5,10 +5,13 @@
 1. the tests of every module on SQLite;
 2. the same on PostgreSQL, in a throwaway cluster on 127.0.0.1 that is
    stopped and removed at the end whatever happens;
-3. the tests that cross modules (tests/: the browser tests of the web
-   client and the portal served by scripts/run), after the SQLite ones.
+3. the tests that cross modules: those of tests/browser/ (the web
+   client, the desktop client and the portal served by scripts/run) after
+   the SQLite ones, those of the commands (tests/*.py) after the
+   PostgreSQL ones.
 The PostgreSQL suites run beside the SQLite ones (two lanes: a small
-machine's two cores).
+machine's two cores), and the tests across modules are shared between the
+lanes so that they end together.
 It ends with the line "N passed, N failed" (and skipped when any).
 
 Usage: run_all.py [MODULE ...]
@@ -238,9 +241,11 @@ def main(modules=None):
                     'DB_CACHE': 'postgresql://',
                     })]
         if not modules:
-            sqlite.append(('across modules', 'tests', {
-                        'CONCORDE_TEST_WORKDIR': workdir,
-                        }))
+            across = {'CONCORDE_TEST_WORKDIR': workdir}
+            sqlite.append(('across modules: browsers', 'tests/browser',
+                    across))
+            postgres.append(('across modules: commands', 'tests/*.py',
+                    across))
         totals = run_lanes([sqlite, postgres], workdir)
     finally:
         postgresql.stop()

@@ -4,9 +4,13 @@
 
 Usage: python -m tests.suite RESULT.json START[,START...] TOP
 The files discovered below each START (in one process, so that they share
-the databases they build) match CONCORDE_TEST_PATTERN (default test*.py).
+the databases they build) match CONCORDE_TEST_PATTERN (default test*.py);
+a START that ends with ".py" is a pattern of files (tests/*.py: those of
+the folder, not below it).
 The slowest tests and class set-ups are printed at the end, to keep the
 suite short."""
+import fnmatch
+import glob
 import json
 import os
 import resource
@@ -45,10 +49,18 @@ class TimedResult(unittest.TextTestResult):
 def main():
     result_file, start, top = sys.argv[1:4]
     suite = unittest.TestSuite()
+    pattern = os.environ.get('CONCORDE_TEST_PATTERN', 'test*.py')
     for path in start.split(','):
-        suite.addTest(unittest.defaultTestLoader.discover(
-                path, top_level_dir=top,
-                pattern=os.environ.get('CONCORDE_TEST_PATTERN', 'test*.py')))
+        if path.endswith('.py'):
+            names = [
+                os.path.relpath(f, top)[:-len('.py')].replace(os.sep, '.')
+                for f in sorted(glob.glob(path))
+                if fnmatch.fnmatch(os.path.basename(f), pattern)]
+            suite.addTest(unittest.defaultTestLoader.loadTestsFromNames(
+                    names))
+        else:
+            suite.addTest(unittest.defaultTestLoader.discover(
+                    path, top_level_dir=top, pattern=pattern))
     runner = unittest.TextTestRunner(
         verbosity=2, stream=sys.stdout, resultclass=TimedResult)
     result = runner.run(suite)

@@ -27,6 +27,25 @@ CHROMIUM_ARGS = [
     '--disable-component-update', '--disable-sync', '--no-first-run',
     '--disable-quic']
 DATABASE = 'browser'
+# Each state of a page is drawn at once, as Playwright's screenshots do when
+# they disable animations: without CSS transitions and animations, without
+# jQuery's animations, and bootstrap shows its tabs and dialogs without
+# waiting for the end of a transition (as in a browser without them).  The
+# tests see the same states, and Chromium does not draw the frames in
+# between (a third of its work in a walk through the web client).
+STILL = """
+document.addEventListener('DOMContentLoaded', () => {
+    const style = document.createElement('style');
+    style.textContent = '*, *::before, *::after { '
+        + 'transition: none !important; animation: none !important; }';
+    document.head.appendChild(style);
+    if (window.jQuery) {
+        jQuery.fx.off = true;
+        Object.defineProperty(jQuery.support, 'transition', {
+            get: () => false, set: () => {}});
+    }
+});
+"""
 START_TIMEOUT = 600
 
 
@@ -164,6 +183,7 @@ class Browser:
         context = self.browser.new_context(
             viewport={'width': width, 'height': height}, locale='fr-FR',
             accept_downloads=True)
+        context.add_init_script(STILL)
         return context, context.new_page()
 
     def close(self):
