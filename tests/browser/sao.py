@@ -24,6 +24,22 @@ TIMEOUT = 30
 # scrolling sideways: those of the association's models (Tryton's own lists
 # are as Tryton draws them)
 FITTING_MODELS = re.compile(r'^(association\.|party\.party$)')
+# The wizards of the page, kept to know when one sets its form up: until
+# then sao ignores its buttons, as a double click's second one (a wizard
+# that ended stays "processing")
+TRACK_WIZARDS = """
+document.addEventListener('DOMContentLoaded', () => {
+    if (!window.Sao || !Sao.Wizard) {
+        return;
+    }
+    window.concordeWizards = [];
+    const init = Sao.Wizard.prototype.init;
+    Sao.Wizard.prototype.init = function() {
+        window.concordeWizards.push(this);
+        return init.apply(this, arguments);
+    };
+});
+"""
 
 
 class WebClientError(AssertionError):
@@ -37,6 +53,7 @@ class WebClient:
         self.page = page
         self.url = url
         self.errors = []
+        page.add_init_script(TRACK_WIZARDS)
         page.on('console', self._console)
         page.on('pageerror', lambda error: self.errors.append(
                 f"page error: {error}"))
@@ -87,11 +104,14 @@ class WebClient:
         self.take_errors()
 
     def wait(self, timeout=TIMEOUT):
-        """Wait until no request of the client is running (twice, for the
-        requests that the answers start)"""
+        """Wait until no request of the client is running and no wizard
+        sets its form up (twice, for the requests that the answers
+        start)"""
         for _ in range(2):
             self.page.wait_for_function(
-                "() => window.jQuery && jQuery.active === 0",
+                """() => window.jQuery && jQuery.active === 0
+                    && !(window.concordeWizards || []).some(
+                        w => w.__processing && w.state !== w.end_state)""",
                 timeout=timeout * 1000)
             time.sleep(0.05)
 
