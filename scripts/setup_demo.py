@@ -201,7 +201,8 @@ def setup(database, data_path=None, verbose=True):
             print(message)
 
     pool = Pool(database)
-    pool.init()
+    if database not in Pool.database_list():
+        pool.init()
     # The party configuration, a singleton, is created under a lock that
     # trytond takes at the start of the transaction
     PartyConfiguration = pool.get('party.configuration')
@@ -272,14 +273,13 @@ def setup(database, data_path=None, verbose=True):
         transaction.commit()
 
 
-def setup_accounting(database, say):
-    "Create the French chart of accounts and the fiscal years"
+def setup_accounting(config, say):
+    """Create the French chart of accounts and the fiscal years (config:
+    proteus' configuration of the database)"""
     from proteus import Model
-    from proteus import config as pconfig
 
     from trytond.modules.association.tests.tools import (
         setup_accounting as setup)
-    config = pconfig.set_trytond(database)
     Module = Model.get('ir.module', config=config)
     if not Module.find([('name', '=', 'account_fr'),
                 ('state', '=', 'activated')]):
@@ -385,11 +385,10 @@ def import_register(say):
         f"{summary['town_halls_created']} town halls")
 
 
-def setup_modules(database, say):
-    "Create the demo records of the activated modules of the association"
+def setup_modules(config, say):
+    """Create the demo records of the activated modules of the association
+    (config: proteus' configuration of the database)"""
     from proteus import Model
-    from proteus import config as pconfig
-    config = pconfig.set_trytond(database)
     Module = Model.get('ir.module', config=config)
     activated = {m.name for m in Module.find([
                 ('name', 'in', [
@@ -1043,10 +1042,14 @@ def main():
     args = parser.parse_args()
     from trytond import config
     config.update_etc(args.configfile)
+    from proteus import config as pconfig
+
+    # The modules are loaded once, for trytond and proteus
+    proteus_config = pconfig.set_trytond(args.database)
     setup(args.database, args.data, verbose=not args.quiet)
     say = print if not args.quiet else lambda message: None
-    setup_accounting(args.database, say=say)
-    setup_modules(args.database, say=say)
+    setup_accounting(proteus_config, say=say)
+    setup_modules(proteus_config, say=say)
 
 
 if __name__ == '__main__':
