@@ -204,8 +204,8 @@ class InvoiceRouteTestCase(
                     for s in InvoiceSummary.get(invoices)},
                 {i.id: i.amount_to_pay for i in Invoice.browse(invoices)},
                 partial.id, debited.id)
-        # Posting locks the sequences: restart with the locks declared
-        extras = {}
+        # Posting locks the sequences: declared from the start
+        extras = self.setup_locks()
         while True:
             try:
                 with Transaction().start(DB_NAME, 0, **extras) as transaction:

@@ -556,14 +556,23 @@ class PortalRouteTestMixin(LayeredDatabaseMixin, PortalClientMixin):
     The pages are in French: the database has the French translations
     loaded, as the run command's has."""
 
+    # The models whose tables the set-ups of the databases lock: posting an
+    # invoice locks its strict sequence and its journal's period, the
+    # conventions the partnerships' configuration.  Locked from the start
+    # of the set-up's transaction, they do not restart it (a whole set-up
+    # again) at each lock.
+    setup_lock_models = [
+        'ir.sequence.strict', 'account.journal.period',
+        'association.partnership.configuration']
+
     @classmethod
     def setUpClass(cls):
         # The set-up of trytond's test case but for its database
         super(test_tryton._DBTestCase, cls).setUpClass()
         cls.activate()
         # Set the database up in a transaction that declares the tables
-        # the accounting locks (like the transactions of the server)
-        extras = {}
+        # it locks (like the transactions of the server)
+        extras = cls.setup_locks()
         while True:
             try:
                 with Transaction().start(DB_NAME, 1, **extras):
@@ -580,6 +589,15 @@ class PortalRouteTestMixin(LayeredDatabaseMixin, PortalClientMixin):
             run_task(Pool(DB_NAME), transaction.tasks.pop())
         with Transaction().start(DB_NAME, 1):
             cls.setUpDatabaseQueued()
+
+    @classmethod
+    def setup_locks(cls):
+        """The extras of a transaction that locks the tables of
+        setup_lock_models from its start"""
+        models = dict(Pool(DB_NAME).iterobject())
+        return {'_lock_tables': [
+                models[name]._table for name in cls.setup_lock_models
+                if name in models]}
 
     @classmethod
     def setUpDatabaseQueued(cls):
