@@ -215,6 +215,14 @@ def setup_name(func):
     return func.__qualname__
 
 
+def lock_extras(models, pool=None):
+    """The extras of a transaction that locks the tables of the models (of
+    those the pool has) from its start"""
+    classes = dict((pool or Pool(DB_NAME)).iterobject())
+    tables = [classes[m]._table for m in models if m in classes]
+    return {'_lock_tables': tables} if tables else {}
+
+
 def run_setup(func):
     """Run the set-up function in a transaction of its own, committed, that
     declares the tables it locks (as the transactions of the server do)
@@ -223,10 +231,7 @@ def run_setup(func):
     lock_models attribute: the transaction locks them from its start
     instead of being restarted at each lock (after all the work done before
     it, the creation of a chart of accounts for example)."""
-    pool = Pool(DB_NAME)
-    extras = {}
-    if models := getattr(func, 'lock_models', None):
-        extras['_lock_tables'] = [pool.get(m)._table for m in models]
+    extras = lock_extras(getattr(func, 'lock_models', ()))
     while True:
         try:
             with Transaction().start(DB_NAME, 1, **extras) as transaction:

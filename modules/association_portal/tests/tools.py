@@ -17,7 +17,7 @@ from lxml import html as lxml_html
 
 import trytond.config as config
 from trytond.modules.association.tests.database import (
-    LayeredDatabaseMixin)
+    LayeredDatabaseMixin, lock_extras)
 from trytond.modules.association.tests.tools import (
     setup_accounting as _association_setup_accounting)
 from trytond.pool import Pool
@@ -594,10 +594,7 @@ class PortalRouteTestMixin(LayeredDatabaseMixin, PortalClientMixin):
     def setup_locks(cls):
         """The extras of a transaction that locks the tables of
         setup_lock_models from its start"""
-        models = dict(Pool(DB_NAME).iterobject())
-        return {'_lock_tables': [
-                models[name]._table for name in cls.setup_lock_models
-                if name in models]}
+        return lock_extras(cls.setup_lock_models)
 
     @classmethod
     def setUpDatabaseQueued(cls):
