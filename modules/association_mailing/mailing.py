@@ -31,8 +31,8 @@ from sql.aggregate import Count
 from sql.conditionals import Coalesce, Greatest
 from sql.operators import Concat, Exists
 
+import trytond.config as config
 from trytond import backend
-from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSingleton, ModelSQL, ModelView, Workflow, fields)

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from email.message import EmailMessage
 
-from trytond.config import config
+import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta

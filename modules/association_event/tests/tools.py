@@ -81,7 +81,7 @@ class MailSink:
         "Start the server and make trytond send its e-mails to it"
         from aiosmtpd.controller import Controller
 
-        from trytond.config import config
+        import trytond.config as config
         with socket.socket() as sock:
             sock.bind(('127.0.0.1', 0))
             port = sock.getsockname()[1]
@@ -94,7 +94,7 @@ class MailSink:
         return self
 
     def stop(self):
-        from trytond.config import config
+        import trytond.config as config
         self.controller.stop()
         config.set('email', 'uri', self.uri)
 
