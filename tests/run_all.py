@@ -6,9 +6,9 @@
 2. the same on PostgreSQL, in a throwaway cluster on 127.0.0.1 that is
    stopped and removed at the end whatever happens;
 3. the tests that cross modules: those of tests/browser/ (the web
-   client, the desktop client and the portal served by scripts/run) after
-   the SQLite ones, those of the commands (tests/*.py) after the
-   PostgreSQL ones.
+   client and the portal served by scripts/run) after the SQLite ones,
+   those of the commands (tests/*.py) and of the desktop client (on the
+   same server) after the PostgreSQL ones.
 The PostgreSQL suites run beside the SQLite ones (two lanes: a small
 machine's two cores), and the tests across modules are shared between the
 lanes so that they end together.
@@ -182,13 +182,16 @@ def run_lanes(lanes, workdir):
     """Run each lane (a list of suites, one after the other) beside the
     others: the SQLite suites run in one Python process and the PostgreSQL
     ones share their work with the server, so the lanes keep both cores of
-    a small machine busy.  Each suite's output is printed whole when it
+    a small machine busy.  A suite may come with what to do before it
+    starts (a function).  Each suite's output is printed whole when it
     ends."""
     totals = {'passed': 0, 'failed': 0, 'skipped': 0}
     lock = threading.Lock()
 
     def run_lane(suites):
-        for name, start, env in suites:
+        for name, start, env, *before in suites:
+            for function in before:
+                function()
             counts, output = run_suite(name, start, env, workdir)
             with lock:
                 print(output, end='', flush=True)
@@ -202,6 +205,44 @@ def run_lanes(lanes, workdir):
     for thread in threads:
         thread.join()
     return totals
+
+
+class BrowserServer:
+    """The server of the browser tests (scripts/run on a folder of its own),
+    started once for the browser tests of both lanes, then stopped
+
+    env is what the suites of the browser tests get once it started (its
+    folder and port); if it could not start, they start their own (and
+    report why it fails)."""
+
+    def __init__(self, workdir):
+        sys.path.insert(0, TOP)
+        from tests.browser.tools import Server
+        self.server = Server(tempfile.mkdtemp(prefix='browser-', dir=workdir))
+        self.env = {'CONCORDE_TEST_WORKDIR': workdir}
+        self.ready = threading.Event()
+
+    def start(self):
+        started = time.monotonic()
+        try:
+            self.server.start()
+        except Exception as exception:
+            print(f"\nThe browser tests' server did not start: {exception}",
+                flush=True)
+        else:
+            self.env.update(
+                CONCORDE_BROWSER_WORKDIR=self.server.workdir,
+                CONCORDE_BROWSER_PORT=str(self.server.port))
+            print("\nThe browser tests' server (scripts/run) started in "
+                f"{time.monotonic() - started:.0f} s", flush=True)
+        finally:
+            self.ready.set()
+
+    def wait(self):
+        self.ready.wait(timeout=3600)
+
+    def stop(self):
+        self.server.stop()
 
 
 def main(modules=None):
@@ -228,6 +269,7 @@ def main(modules=None):
     start = ','.join(f'modules/{m}' for m in test_order(names))
     label = 'modules ' + ', '.join(modules) if modules else 'modules'
     started = time.monotonic()
+    browser = None
     try:
         sqlite = [(f'{label} on SQLite', start, {
                     'TRYTOND_DATABASE_URI': 'sqlite://',
@@ -242,12 +284,25 @@ def main(modules=None):
                     })]
         if not modules:
             across = {'CONCORDE_TEST_WORKDIR': workdir}
-            sqlite.append(('across modules: browsers', 'tests/browser',
-                    across))
+            # The server of the browser tests starts after the SQLite
+            # suites; the desktop client's tests run on it after the
+            # PostgreSQL ones, beside the web client's and the portal's
+            browser = BrowserServer(workdir)
+            files = sorted(glob.glob(os.path.join('tests', 'browser',
+                        'test*.py'), root_dir=TOP))
+            desktop = os.path.join('tests', 'browser',
+                'test_desktop_client.py')
+            sqlite.append(('across modules: browsers',
+                    ','.join(f for f in files if f != desktop),
+                    browser.env, browser.start))
             postgres.append(('across modules: commands', 'tests/*.py',
                     across))
+            postgres.append(('across modules: desktop client', desktop,
+                    browser.env, browser.wait))
         totals = run_lanes([sqlite, postgres], workdir)
     finally:
+        if browser is not None:
+            browser.stop()
         postgresql.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\nAll the tests ran in {time.monotonic() - started:.0f} s")

@@ -5,8 +5,11 @@
 The server is the README's run command (scripts/run: every module, the
 demo data, trytond with the web client and the portal) on a database of
 its own and a free port.  It starts once, for the first test that asks for
-it, and stops when the tests end.  The browser is Debian's chromium,
-driven by Playwright (never a browser download)."""
+it, and stops when the tests end; the test command starts it itself and
+gives its folder and port (CONCORDE_BROWSER_WORKDIR and
+CONCORDE_BROWSER_PORT) to the browser tests, which it runs in two
+processes.  The browser is Debian's chromium, driven by Playwright (never a
+browser download)."""
 import atexit
 import os
 import shutil
@@ -15,8 +18,6 @@ import socket
 import subprocess
 import tempfile
 import time
-
-from playwright.sync_api import sync_playwright
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))))
@@ -67,17 +68,19 @@ def port_free(port):
 class Server:
     "scripts/run on a folder of its own"
 
-    def __init__(self):
-        self.workdir = tempfile.mkdtemp(
+    def __init__(self, workdir=None, port=None):
+        """On a new folder and a free port, or on those of a server started
+        by another process"""
+        self.workdir = workdir or tempfile.mkdtemp(
             prefix='browser-', dir=os.environ.get('CONCORDE_TEST_WORKDIR'))
         # The run command's mailbox listens on the port + 25
-        self.port = free_port()
-        while not port_free(self.port + 25):
+        self.port = port or free_port()
+        while not port and not port_free(self.port + 25):
             self.port = free_port()
         self.url = f'http://127.0.0.1:{self.port}/'
         self.database = DATABASE
         self.var = os.path.join(self.workdir, 'var')
-        self.log = open(os.path.join(self.workdir, 'server.log'), 'w+')
+        self.log = open(os.path.join(self.workdir, 'server.log'), 'a+')
         self.process = None
 
     @property
@@ -153,6 +156,11 @@ def server():
     global _server
     if _server is None and os.environ.get('CONCORDE_BROWSER_URL'):
         _server = RunningServer(os.environ['CONCORDE_BROWSER_URL'])
+    if _server is None and os.environ.get('CONCORDE_BROWSER_WORKDIR'):
+        # Started and stopped by the test command
+        _server = Server(
+            os.environ['CONCORDE_BROWSER_WORKDIR'],
+            int(os.environ['CONCORDE_BROWSER_PORT']))
     if _server is None:
         _server = Server()
         try:
@@ -169,6 +177,7 @@ class Browser:
     "Headless Chromium driven by Playwright"
 
     def __init__(self, workdir):
+        from playwright.sync_api import sync_playwright
         self.playwright = sync_playwright().start()
         try:
             # Chromium keeps its profile under its own HOME
